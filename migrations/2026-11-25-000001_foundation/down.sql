@@ -1,0 +1,7 @@
+DROP TABLE login_failures;
+DROP TABLE api_keys;
+DROP TABLE user_hubs;
+DROP TABLE users;
+DROP TABLE organisations;
+DROP TABLE hubs;
+DROP TABLE wards;

@@ -1,0 +1,114 @@
+//! The caller. `Principal` is extracted from the bearer token (signature and claims checked, no
+//! database yet); inside the request's `run_blocking` closure `Principal::actor` confirms it against
+//! the database and yields the `Actor` that handlers authorise with. A handler cannot learn the
+//! caller's role without that confirmation.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use futures_util::future::{Ready, ready};
+use uuid::Uuid;
+
+use super::Role;
+use super::jwt::Claims;
+use crate::AppState;
+use crate::db::schema::{api_keys, user_hubs, users};
+use crate::http::ApiError;
+
+pub struct Principal {
+    claims: Claims,
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req))
+    }
+}
+
+fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send an access token: Authorization: Bearer <token>"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be: Bearer <token>"))?;
+    let claims = state.keys.verify(token)?;
+    Ok(Principal { claims })
+}
+
+/// A confirmed caller: the user as the database has it now.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub hub_ids: Vec<Uuid>,
+    pub organisation_id: Option<Uuid>,
+}
+
+impl Principal {
+    /// Confirms the token against the database: the user exists and is active, its role and token
+    /// epoch are unchanged, and the API key it came from (if any) is not revoked.
+    pub fn actor(&self, conn: &mut PgConnection) -> Result<Actor, ApiError> {
+        let stale = || ApiError::unauthorized("this token is no longer valid; sign in again");
+        let (role, organisation_id, active, epoch) = users::table
+            .find(self.claims.sub)
+            .select((users::role, users::organisation_id, users::active, users::token_epoch))
+            .first::<(Role, Option<Uuid>, bool, i32)>(conn)
+            .optional()?
+            .ok_or_else(stale)?;
+        if !active || epoch != self.claims.ep || role != self.claims.role {
+            return Err(stale());
+        }
+        if let Some(kid) = self.claims.kid {
+            let live = api_keys::table
+                .filter(api_keys::id.eq(kid))
+                .filter(api_keys::user_id.eq(self.claims.sub))
+                .filter(api_keys::revoked_at.is_null())
+                .count()
+                .get_result::<i64>(conn)?;
+            if live == 0 {
+                return Err(stale());
+            }
+        }
+        let hub_ids =
+            user_hubs::table.filter(user_hubs::user_id.eq(self.claims.sub)).select(user_hubs::hub_id).load(conn)?;
+        Ok(Actor { user_id: self.claims.sub, role, hub_ids, organisation_id })
+    }
+
+    /// `actor`, then 403 unless the caller has one of `roles`.
+    pub fn actor_in(&self, conn: &mut PgConnection, roles: &[Role]) -> Result<Actor, ApiError> {
+        let actor = self.actor(conn)?;
+        actor.require(roles)?;
+        Ok(actor)
+    }
+}
+
+impl Actor {
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Admins work at every hub; hub staff only at theirs.
+    pub fn works_at(&self, hub_id: Uuid) -> bool {
+        self.is_admin() || (self.role == Role::HubStaff && self.hub_ids.contains(&hub_id))
+    }
+}
+
+/// Every role that may sign in.
+pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner, Role::Reporter];
+pub const ADMIN: &[Role] = &[Role::Admin];

@@ -1,0 +1,256 @@
+//! The `tech4all` command line: `serve`, `migrate`, `seed-demo`, `user create`, `openapi`.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+
+use clap::{Parser, Subcommand};
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::auth::{JwtKeys, Role};
+use crate::config::{MIN_JWT_SECRET_BYTES, Settings};
+use crate::db::embedded::{ClusterOptions, EmbeddedPostgres};
+use crate::db::schema::{hubs, organisations};
+use crate::db::{build_pool, migrate};
+use crate::users::{accounts, models::CreateUser};
+use crate::{Application, bootstrap, demo};
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Parser)]
+#[command(name = "tech4all", version, about = "Tech4All tracker: donated devices from donation to reuse")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrates the database first)
+    Serve {
+        /// Load the demo data set and print demo credentials; generates a JWT secret if none is set
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (overrides TECH4ALL_BIND)
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Load the demo data set into the database and exit
+    SeedDemo,
+    /// Manage user accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI contract (openapi.yaml)
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints a generated password unless --password-stdin is given
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, hub_staff, partner or reporter
+        #[arg(long)]
+        role: Role,
+        /// Name shown in the service (defaults to the email)
+        #[arg(long)]
+        name: Option<String>,
+        /// Hub id or exact hub name (hub_staff; repeat for several hubs)
+        #[arg(long = "hub", value_name = "HUB")]
+        hubs: Vec<String>,
+        /// Organisation id or exact name (partner)
+        #[arg(long, value_name = "ORGANISATION")]
+        organisation: Option<String>,
+        /// Read the password from standard input instead of generating one
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Openapi => {
+            print!("{}", crate::health::OPENAPI_YAML);
+            Ok(())
+        }
+        command => Settings::from_env().map_err(Into::into).and_then(|settings| {
+            crate::http::telemetry::init(settings.log_format);
+            dispatch(command, settings)
+        }),
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: Command, settings: Settings) -> CliResult {
+    match command {
+        Command::Serve { demo, bind } => serve(settings, demo, bind),
+        Command::Migrate => with_database(&settings, |conn| {
+            let (applied, ()) = migrate::run_locked(conn, |_| Ok(()))?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }),
+        Command::SeedDemo => with_database(&settings, |conn| {
+            migrate::run_locked(conn, |_| Ok(()))?;
+            demo::seed(conn).map_err(|e| e.detail.clone())?;
+            println!("demo data loaded");
+            Ok(())
+        }),
+        Command::User { command } => user_command(&settings, command),
+        Command::Openapi => Ok(()),
+    }
+}
+
+/// The database the service uses: `DATABASE_URL`, or the embedded cluster (kept running while
+/// this value lives).
+pub struct Database {
+    pub url: String,
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+pub fn open_database(settings: &Settings) -> Result<Database, Box<dyn std::error::Error>> {
+    if let Some(url) = &settings.database_url {
+        return Ok(Database { url: url.clone(), _embedded: None });
+    }
+    let cluster = EmbeddedPostgres::start(&ClusterOptions {
+        data_dir: settings.data_dir.clone(),
+        max_connections: 100,
+        throwaway: false,
+    })?;
+    cluster.ensure_database("tech4all")?;
+    tracing::info!(data_dir = %settings.data_dir.display(), "embedded PostgreSQL running");
+    Ok(Database { url: cluster.url("tech4all"), _embedded: Some(cluster) })
+}
+
+fn with_database(settings: &Settings, work: impl FnOnce(&mut PgConnection) -> CliResult) -> CliResult {
+    let db = open_database(settings)?;
+    let mut conn = PgConnection::establish(&db.url)?;
+    work(&mut conn)
+}
+
+fn serve(mut settings: Settings, demo: bool, bind: Option<SocketAddr>) -> CliResult {
+    if let Some(bind) = bind {
+        settings.bind = bind;
+    }
+    let secret = match (&settings.jwt_secret, demo) {
+        (Some(secret), _) => secret.clone(),
+        (None, true) => {
+            eprintln!(
+                "note: TECH4ALL_JWT_SECRET is not set; --demo generated a random one, so tokens end when the service stops"
+            );
+            use rand::RngCore;
+            let mut secret = vec![0u8; 48];
+            rand::rng().fill_bytes(&mut secret);
+            secret
+        }
+        (None, false) => {
+            return Err(format!(
+                "TECH4ALL_JWT_SECRET: is required (at least {MIN_JWT_SECRET_BYTES} bytes); for a trial run use `serve --demo`"
+            )
+            .into());
+        }
+    };
+    let db = open_database(&settings)?;
+    let mut conn = PgConnection::establish(&db.url)?;
+    let (applied, announcement) =
+        migrate::run_locked(&mut conn, |conn| bootstrap::first_admin(conn, &settings, demo).map_err(Into::into))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "migrations applied");
+    }
+    if let Some(text) = announcement {
+        println!("{text}");
+    }
+    if demo {
+        demo::seed(&mut conn).map_err(|e| e.detail.clone())?;
+        println!("{}", demo::credentials(&settings.admin_email));
+    }
+    drop(conn);
+    let listener = TcpListener::bind(settings.bind)
+        .map_err(|e| format!("TECH4ALL_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let pool = build_pool(&db.url, &settings);
+    let keys = JwtKeys::new(&secret, settings.token_ttl);
+    let bind = settings.bind;
+    let system = actix_web::rt::System::new();
+    let app = system.block_on(async { Application::build(settings, pool, keys, listener, None) })?;
+    println!("Tech4All tracker listening on http://{bind} (Ctrl-C to stop)");
+    system.block_on(app.run_until_stopped())?;
+    tracing::info!("HTTP server stopped");
+    drop(db);
+    Ok(())
+}
+
+/// A hub or organisation given as an id or as its exact (case-insensitive) name.
+fn resolve(conn: &mut PgConnection, what: &str, raw: &str) -> Result<Uuid, Box<dyn std::error::Error>> {
+    if let Ok(id) = Uuid::parse_str(raw) {
+        return Ok(id);
+    }
+    let lowered = raw.trim().to_lowercase();
+    let found: Option<Uuid> = match what {
+        "hub" => hubs::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = ")
+                    .bind::<diesel::sql_types::Text, _>(lowered),
+            )
+            .select(hubs::id)
+            .first(conn)
+            .optional()?,
+        _ => organisations::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = ")
+                    .bind::<diesel::sql_types::Text, _>(lowered),
+            )
+            .select(organisations::id)
+            .first(conn)
+            .optional()?,
+    };
+    found.ok_or_else(|| format!("no {what} named '{raw}'").into())
+}
+
+fn user_command(settings: &Settings, command: UserCommand) -> CliResult {
+    let UserCommand::Create { email, role, name, hubs, organisation, password_stdin } = command;
+    with_database(settings, |conn| {
+        migrate::run_locked(conn, |_| Ok(()))?;
+        let hub_ids = hubs.iter().map(|h| resolve(conn, "hub", h)).collect::<Result<Vec<_>, _>>()?;
+        let organisation_id = organisation.as_deref().map(|o| resolve(conn, "organisation", o)).transpose()?;
+        let (password, generated) = if password_stdin {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text)?;
+            (text.trim_end_matches(['\n', '\r']).to_owned(), false)
+        } else {
+            (crate::auth::password::generate(), true)
+        };
+        let user = accounts::create(
+            conn,
+            CreateUser {
+                display_name: name.unwrap_or_else(|| email.clone()),
+                email,
+                role,
+                password: Some(password.clone()),
+                hub_ids,
+                organisation_id,
+            },
+        )
+        .map_err(|e| {
+            let fields: Vec<String> = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            if fields.is_empty() { e.detail.clone() } else { fields.join("; ") }
+        })?;
+        println!("created {} user {} ({})", user.role, user.email, user.id);
+        if generated {
+            println!("password (shown once): {password}");
+        }
+        Ok(())
+    })
+}

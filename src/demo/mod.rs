@@ -1,0 +1,140 @@
+//! The demo data set loaded by `serve --demo` and `seed-demo`: Trafford's wards, a handful of hubs,
+//! a refurbishment partner, and one account per role. Loading it twice changes nothing.
+//!
+//! DERI scores here are illustrative values for trying the service, not the published index.
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::bootstrap::DEMO_PASSWORD;
+use crate::db::schema::{hubs, organisations, wards};
+use crate::db::{in_transaction, new_id};
+use crate::http::ApiError;
+use crate::hubs::models::HubKind;
+use crate::users::{accounts, models::CreateUser, repo as users_repo};
+
+const WARDS: &[(&str, f64)] = &[
+    ("Altrincham", 2.1),
+    ("Ashton upon Mersey", 2.4),
+    ("Bowdon", 1.2),
+    ("Broadheath", 2.6),
+    ("Brooklands", 2.2),
+    ("Bucklow-St Martins", 4.6),
+    ("Davyhulme", 3.1),
+    ("Flixton", 2.5),
+    ("Gorse Hill & Cornbrook", 4.1),
+    ("Hale", 1.3),
+    ("Hale Barns & Timperley South", 1.5),
+    ("Longford", 3.7),
+    ("Lostock & Barton", 4.3),
+    ("Manor", 2.9),
+    ("Old Trafford", 4.8),
+    ("Sale Central", 3.0),
+    ("Sale Moor", 3.3),
+    ("Stretford & Humphrey Park", 3.9),
+    ("Timperley Central", 2.0),
+    ("Timperley North", 2.3),
+    ("Urmston", 2.8),
+];
+
+/// (name, kind, address, postcode, ward)
+const HUBS: &[(&str, HubKind, &str, &str, &str)] = &[
+    ("Altrincham Library", HubKind::Library, "Stamford New Road, Altrincham", "WA14 1EJ", "Altrincham"),
+    ("Sale Library", HubKind::Library, "Tatton Road, Sale", "M33 7YH", "Sale Central"),
+    ("Stretford Library", HubKind::Library, "Kingsway, Stretford", "M32 8AP", "Stretford & Humphrey Park"),
+    (
+        "Partington Community Centre",
+        HubKind::CommunityCentre,
+        "Central Road, Partington",
+        "M31 4EL",
+        "Bucklow-St Martins",
+    ),
+    ("Old Trafford Pop-up", HubKind::Popup, "Shrewsbury Street, Old Trafford", "M16 9AX", "Old Trafford"),
+    ("Lostock Pop-up", HubKind::Popup, "Lostock Road, Urmston", "M41 0ES", "Lostock & Barton"),
+    ("Tech4All Warehouse", HubKind::Warehouse, "Trafford Park", "M17 1RN", "Gorse Hill & Cornbrook"),
+];
+
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub role: Role,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { email: "staff@tech4all.test", role: Role::HubStaff },
+    DemoAccount { email: "partner@tech4all.test", role: Role::Partner },
+    DemoAccount { email: "reporter@tech4all.test", role: Role::Reporter },
+];
+
+/// Loads the demo data unless it is already there.
+pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
+    in_transaction(conn, |conn| {
+        let already: i64 = hubs::table.filter(hubs::name.eq(HUBS[0].0)).count().get_result(conn)?;
+        if already > 0 {
+            return Ok(());
+        }
+        for (name, score) in WARDS {
+            diesel::insert_into(wards::table)
+                .values((wards::id.eq(new_id()), wards::name.eq(name), wards::deri_score.eq(score)))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+        let mut hub_ids = Vec::new();
+        for (name, kind, address, postcode, ward) in HUBS {
+            let ward_id: Option<Uuid> =
+                wards::table.filter(wards::name.eq(ward)).select(wards::id).first(conn).optional()?;
+            let id = new_id();
+            diesel::insert_into(hubs::table)
+                .values((
+                    hubs::id.eq(id),
+                    hubs::name.eq(name),
+                    hubs::kind.eq(kind),
+                    hubs::address.eq(address),
+                    hubs::postcode.eq(postcode),
+                    hubs::ward_id.eq(ward_id),
+                ))
+                .execute(conn)?;
+            hub_ids.push(id);
+        }
+        let partner_org = new_id();
+        diesel::insert_into(organisations::table)
+            .values((
+                organisations::id.eq(partner_org),
+                organisations::name.eq("Community Computers"),
+                organisations::roles.eq(vec!["refurbisher".to_owned(), "recycler".to_owned()]),
+            ))
+            .execute(conn)?;
+        for account in ACCOUNTS {
+            if users_repo::find_by_email(conn, account.email)?.is_some() {
+                continue;
+            }
+            let (hubs, organisation) = match account.role {
+                Role::HubStaff => (hub_ids[..2].to_vec(), None),
+                Role::Partner => (Vec::new(), Some(partner_org)),
+                _ => (Vec::new(), None),
+            };
+            accounts::create(
+                conn,
+                CreateUser {
+                    email: account.email.into(),
+                    display_name: format!("Demo {}", account.role),
+                    role: account.role,
+                    password: Some(DEMO_PASSWORD.into()),
+                    hub_ids: hubs,
+                    organisation_id: organisation,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// What `serve --demo` prints so a newcomer can sign in straight away.
+pub fn credentials(admin_email: &str) -> String {
+    let mut text = format!("Demo accounts (password for each: {DEMO_PASSWORD}):\n  admin      {admin_email}\n");
+    for a in ACCOUNTS {
+        text.push_str(&format!("  {:<10} {}\n", a.role.as_str(), a.email));
+    }
+    text
+}

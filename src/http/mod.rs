@@ -1,0 +1,64 @@
+//! Shared HTTP machinery: the problem+json error, body and query extractors, pagination, ETags,
+//! request ids, metrics, logging set-up and the route table.
+
+pub mod error;
+pub mod etag;
+pub mod json;
+pub mod metrics;
+pub mod pagination;
+pub mod request_id;
+pub mod routes;
+pub mod telemetry;
+
+pub use error::{ApiError, FieldError};
+pub use etag::{IfMatch, with_etag};
+pub use json::{Json, Query};
+pub use pagination::{Cursor, Page, PageRequest};
+pub use routes::RouteTable;
+
+use actix_web::error::PathError;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// A path segment that does not parse (e.g. a malformed id) cannot name anything: 404.
+pub fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
+/// 201 Created with `Location` and `ETag`.
+pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((actix_web::http::header::LOCATION, location));
+    with_etag(builder, version, body)
+}
+
+/// Collects field errors; `finish` turns any into one 422.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    /// Trimmed text must be `min..=max` characters long.
+    pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let n = value.trim().chars().count();
+        if !(min..=max).contains(&n) {
+            self.add(field, format!("must be {min} to {max} characters"));
+        }
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0)) }
+    }
+}

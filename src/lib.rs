@@ -1,0 +1,91 @@
+//! Tech4All tracker: donated devices, their refurbishment, loans, sales and SIM cards, and the
+//! carbon and landfill their reuse saves. `Application::build` assembles the HTTP service (used by
+//! `main` and by the tests); `cli` holds the sub-commands.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod health;
+pub mod http;
+pub mod hubs;
+pub mod users;
+pub mod wards;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::http::json::BodyLimits;
+use crate::http::{ApiError, RouteTable};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub keys: JwtKeys,
+    pub settings: Arc<Settings>,
+}
+
+/// Every route of the service, in one table.
+pub fn route_table() -> RouteTable {
+    let mut table = RouteTable::new();
+    health::routes(&mut table);
+    auth::routes(&mut table);
+    users::routes(&mut table);
+    wards::routes(&mut table);
+    hubs::routes(&mut table);
+    table
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Builds the server on `listener` (port 0 picks a free port, as the tests do).
+    pub fn build(
+        settings: Settings,
+        pool: Pool,
+        keys: JwtKeys,
+        listener: TcpListener,
+        workers: Option<usize>,
+    ) -> std::io::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let limits = BodyLimits { json: settings.json_limit_bytes, import: settings.import_limit_bytes };
+        let state = web::Data::new(AppState { pool, keys, settings: Arc::new(settings) });
+        let limits = web::Data::new(limits);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(limits.clone())
+                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .wrap(from_fn(http::request_id::observe))
+                .configure(|cfg| route_table().register(cfg))
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::route_not_found()) }))
+        })
+        .listen(listener)?;
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        Ok(Self { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,193 @@
+//! Queries on users, their hub assignments and their API keys. Every function takes the request's
+//! connection; callers own the transaction.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::models::{ApiKeyRow, UserFilter, UserRow};
+use crate::auth::Role;
+use crate::db::schema::{api_keys, user_hubs, users};
+use crate::http::PageRequest;
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::email.eq(email.to_lowercase())).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn hub_ids(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
+    user_hubs::table.filter(user_hubs::user_id.eq(user)).select(user_hubs::hub_id).order(user_hubs::hub_id).load(conn)
+}
+
+pub fn hub_ids_of(conn: &mut PgConnection, users: &[Uuid]) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
+    let pairs: Vec<(Uuid, Uuid)> = user_hubs::table
+        .filter(user_hubs::user_id.eq_any(users))
+        .select((user_hubs::user_id, user_hubs::hub_id))
+        .order((user_hubs::user_id, user_hubs::hub_id))
+        .load(conn)?;
+    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (user, hub) in pairs {
+        map.entry(user).or_default().push(hub);
+    }
+    Ok(map)
+}
+
+pub fn replace_hubs(conn: &mut PgConnection, user: Uuid, hubs: &[Uuid]) -> QueryResult<()> {
+    diesel::delete(user_hubs::table.filter(user_hubs::user_id.eq(user))).execute(conn)?;
+    let mut hubs = hubs.to_vec();
+    hubs.sort();
+    hubs.dedup();
+    let rows: Vec<_> = hubs.iter().map(|hub| (user_hubs::user_id.eq(user), user_hubs::hub_id.eq(*hub))).collect();
+    diesel::insert_into(user_hubs::table).values(rows).execute(conn)?;
+    Ok(())
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: Option<String>,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: NewUser<'_>) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(crate::db::new_id()),
+            users::email.eq(new.email),
+            users::display_name.eq(new.display_name.trim()),
+            users::password_hash.eq(new.password_hash),
+            users::role.eq(new.role),
+            users::organisation_id.eq(new.organisation_id),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn list(conn: &mut PgConnection, filter: &UserFilter, page: &PageRequest) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(users::id.gt(after));
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(hub) = filter.hub_id {
+        query = query
+            .filter(users::id.eq_any(user_hubs::table.filter(user_hubs::hub_id.eq(hub)).select(user_hubs::user_id)));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", crate::db::like_escape(q));
+        query = query.filter(users::email.ilike(pattern.clone()).or(users::display_name.ilike(pattern)));
+    }
+    query.order(users::id).limit(page.fetch()).load(conn)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub password_hash: Option<Option<String>>,
+    pub organisation_id: Option<Option<Uuid>>,
+    pub active: Option<bool>,
+}
+
+/// Applies `changes` if the row is still at `version`; None when it moved on (or vanished).
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+    changes: UserChanges,
+    bump_epoch: bool,
+) -> QueryResult<Option<UserRow>> {
+    diesel::update(users::table.filter(users::id.eq(id)).filter(users::version.eq(version)))
+        .set((
+            changes,
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(Utc::now()),
+            users::token_epoch.eq(users::token_epoch + i32::from(bump_epoch)),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+/// Active admins other than `except`.
+pub fn other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}
+
+pub fn insert_api_key(
+    conn: &mut PgConnection,
+    user: Uuid,
+    name: &str,
+    prefix: &str,
+    secret_sha256: &[u8],
+) -> QueryResult<ApiKeyRow> {
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(crate::db::new_id()),
+            api_keys::user_id.eq(user),
+            api_keys::name.eq(name.trim()),
+            api_keys::prefix.eq(prefix),
+            api_keys::secret_sha256.eq(secret_sha256),
+        ))
+        .returning(ApiKeyRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn api_keys_of(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<ApiKeyRow>> {
+    api_keys::table.filter(api_keys::user_id.eq(user)).select(ApiKeyRow::as_select()).order(api_keys::id).load(conn)
+}
+
+/// Marks a key revoked (keeping the first revocation time); false if the user has no such key.
+pub fn revoke_api_key(conn: &mut PgConnection, user: Uuid, key: Uuid) -> QueryResult<bool> {
+    let found = api_keys::table
+        .filter(api_keys::id.eq(key))
+        .filter(api_keys::user_id.eq(user))
+        .count()
+        .get_result::<i64>(conn)?;
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::id.eq(key))
+            .filter(api_keys::user_id.eq(user))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(Utc::now()))
+    .execute(conn)?;
+    Ok(found > 0)
+}
+
+/// The live key with this prefix, its secret digest, and its owner.
+pub fn live_key_by_prefix(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<(Uuid, Vec<u8>, UserRow)>> {
+    api_keys::table
+        .inner_join(users::table)
+        .filter(api_keys::prefix.eq(prefix))
+        .filter(api_keys::revoked_at.is_null())
+        .select((api_keys::id, api_keys::secret_sha256, UserRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn touch_api_key(conn: &mut PgConnection, key: Uuid) -> QueryResult<()> {
+    diesel::update(api_keys::table.find(key)).set(api_keys::last_used_at.eq(Utc::now())).execute(conn).map(|_| ())
+}
