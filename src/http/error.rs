@@ -255,6 +255,16 @@ fn constraint_message(constraint: &str) -> Option<&'static str> {
     })
 }
 
+/// The request field a foreign key is filled from, by constraint name.
+fn constraint_field(constraint: &str) -> Option<&'static str> {
+    Some(match constraint {
+        "hubs_ward_id_fkey" => "ward_id",
+        "user_hubs_hub_id_fkey" => "hub_ids",
+        "users_organisation_id_fkey" => "organisation_id",
+        _ => return None,
+    })
+}
+
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         match error {
@@ -266,19 +276,17 @@ impl From<DieselError> for ApiError {
                 match kind {
                     DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ExclusionViolation => {
                         Self::conflict(described("this would duplicate an existing record"))
-                            .with_extension("constraint", constraint)
                     }
                     DatabaseErrorKind::ForeignKeyViolation if info.message().starts_with("update or delete") => {
                         Self::conflict("other records still refer to this one")
                     }
-                    DatabaseErrorKind::ForeignKeyViolation => Self::invalid_field(
-                        info.column_name().unwrap_or("id"),
-                        "refers to a record that does not exist",
-                    ),
+                    DatabaseErrorKind::ForeignKeyViolation => {
+                        let field = constraint_field(&constraint).or(info.column_name()).unwrap_or("id");
+                        Self::invalid_field(field, "refers to a record that does not exist")
+                    }
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         let field = info.column_name().unwrap_or("body").to_owned();
                         Self::invalid_field(field, described("violates a rule of the record"))
-                            .with_extension("constraint", constraint)
                     }
                     DatabaseErrorKind::SerializationFailure => {
                         let mut e = Self::conflict("a concurrent change interfered; retry the request");

@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(field_of(r#"{"name":"a","ward":{"score":"x"}}"#), (422, "ward.score".into()));
         assert_eq!(field_of(r#"{"name":"a","ward":{"score":1},"x":1}"#), (422, "x".into()));
         assert_eq!(field_of(r#"{"name":"a","ward":{"score":1,"y":2}}"#), (422, "ward.y".into()));
-        assert_eq!(field_of("[1]"), (422, "body".into()));
+        assert_eq!(field_of("\"text\""), (422, "body".into()));
         assert_eq!(field_of("{\"name\":"), (400, String::new()));
         assert_eq!(field_of(""), (400, String::new()));
     }

@@ -1,0 +1,253 @@
+//! The test harness: one throwaway PostgreSQL cluster per test process, a migrated template
+//! database, and for each test a fresh database cloned from it and the service on a free port.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock, mpsc};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use tech4all::Application;
+use tech4all::auth::{JwtKeys, Role};
+use tech4all::config::Settings;
+use tech4all::db::embedded::{ClusterOptions, EmbeddedPostgres};
+use tech4all::db::{Pool, build_pool, migrate};
+use tech4all::users::{accounts, models::CreateUser};
+
+pub const JWT_SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long";
+pub const PASSWORD: &str = "correct horse battery";
+const TEMPLATE: &str = "t4a_template";
+
+struct Cluster {
+    base_url: String,
+    admin: Mutex<PgConnection>,
+}
+
+/// URL of `database` on the test cluster.
+fn url_for(base: &str, database: &str) -> String {
+    base.replacen("/postgres?", &format!("/{database}?"), 1)
+}
+
+fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let root = test_root();
+        remove_stale_clusters(&root);
+        let data_dir = root.join(std::process::id().to_string());
+        let (tx, rx) = mpsc::channel();
+        // PostgreSQL is told to stop when the thread that started it ends, so start it from a
+        // thread that lives as long as the test process.
+        std::thread::spawn(move || {
+            let started = EmbeddedPostgres::start(&ClusterOptions { data_dir, max_connections: 300, throwaway: true });
+            match started {
+                Ok(pg) => {
+                    let _ = tx.send(Ok(pg.url("postgres")));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                }
+            }
+        });
+        let base_url = rx.recv().expect("cluster thread answered").expect("test cluster started");
+        let mut admin = PgConnection::establish(&base_url).expect("connects to test cluster");
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}")).execute(&mut admin).expect("creates template");
+        let mut template = PgConnection::establish(&url_for(&base_url, TEMPLATE)).expect("connects to template");
+        migrate::run_locked(&mut template, |_| Ok(())).expect("migrates template");
+        drop(template);
+        Cluster { base_url, admin: Mutex::new(admin) }
+    })
+}
+
+/// Scratch space for this user's test clusters (per user, so root and other users never share it).
+pub fn test_root() -> PathBuf {
+    PathBuf::from(format!("/tmp/tech4all-tests-{}", nix::unistd::geteuid()))
+}
+
+/// Folders of test processes that are gone.
+fn remove_stale_clusters(root: &std::path::Path) {
+    let _ = std::fs::create_dir_all(root);
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let alive = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+            .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A fresh, migrated database for one test.
+pub fn fresh_database() -> String {
+    let cluster = cluster();
+    let name = format!("t_{}", Uuid::now_v7().simple());
+    let mut admin = cluster.admin.lock().unwrap_or_else(|p| p.into_inner());
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut *admin)
+        .expect("clones template");
+    url_for(&cluster.base_url, &name)
+}
+
+pub fn test_settings() -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.jwt_secret = Some(JWT_SECRET.to_vec());
+    settings.pool_size = 8;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db_url: String,
+    pub pool: Pool,
+    pub client: reqwest::Client,
+}
+
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings();
+        customise(&mut settings);
+        let db_url = fresh_database();
+        let pool = build_pool(&db_url, &settings);
+        let keys = JwtKeys::new(JWT_SECRET, settings.token_ttl);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binds a free port");
+        let app = Application::build(settings, pool.clone(), keys, listener, Some(1)).expect("builds app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        Self { address, db_url, pool, client: reqwest::Client::new() }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.db_url).expect("connects to the test database")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates an account directly in the database.
+    pub fn create_account(&self, role: Role, hub_ids: Vec<Uuid>, organisation_id: Option<Uuid>) -> (Uuid, String) {
+        let email = format!("{}-{}@example.org", role.as_str().replace('_', "-"), Uuid::now_v7().simple());
+        let user = accounts::create(
+            &mut self.conn(),
+            CreateUser {
+                email: email.clone(),
+                display_name: format!("Test {role}"),
+                role,
+                password: Some(PASSWORD.into()),
+                hub_ids,
+                organisation_id,
+            },
+        )
+        .expect("creates account");
+        (user.id, email)
+    }
+
+    /// An account of `role`, signed in.
+    pub async fn user(&self, role: Role) -> TestUser {
+        let (hubs, org) = match role {
+            Role::HubStaff => (vec![self.insert_hub("Staff hub")], None),
+            Role::Partner => (vec![], Some(self.insert_organisation("Partner org"))),
+            _ => (vec![], None),
+        };
+        self.user_with(role, hubs, org).await
+    }
+
+    pub async fn user_with(&self, role: Role, hubs: Vec<Uuid>, org: Option<Uuid>) -> TestUser {
+        let (id, email) = self.create_account(role, hubs, org);
+        let token = self.login(&email, PASSWORD).await;
+        TestUser { id, email, token }
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        self.user(Role::Admin).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.post_json("/api/v1/auth/login", None, &json!({"email": email, "password": password})).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email} should succeed");
+        let body: Value = response.json().await.expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub fn insert_hub(&self, name: &str) -> Uuid {
+        use tech4all::db::schema::hubs;
+        let id = Uuid::now_v7();
+        diesel::insert_into(hubs::table)
+            .values((hubs::id.eq(id), hubs::name.eq(format!("{name} {}", id.simple())), hubs::kind.eq("library")))
+            .execute(&mut self.conn())
+            .expect("inserts hub");
+        id
+    }
+
+    pub fn insert_organisation(&self, name: &str) -> Uuid {
+        use tech4all::db::schema::organisations;
+        let id = Uuid::now_v7();
+        diesel::insert_into(organisations::table)
+            .values((organisations::id.eq(id), organisations::name.eq(format!("{name} {}", id.simple()))))
+            .execute(&mut self.conn())
+            .expect("inserts organisation");
+        id
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, if_match: Option<&str>, body: &Value) -> Response {
+        let mut builder = self.request(Method::PATCH, path, token).json(body);
+        if let Some(tag) = if_match {
+            builder = builder.header("if-match", tag);
+        }
+        builder.send().await.expect("request sent")
+    }
+}
+
+/// Asserts a problem+json response with `status`, returning its body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status for {}", response.url());
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "type in {body}");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "title/detail in {body}");
+    body
+}
+
+pub async fn json_ok(response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON body");
+    assert!(status.is_success(), "expected success, got {status}: {body}");
+    body
+}
