@@ -31,6 +31,11 @@ pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) ->
     with_etag(builder, version, body)
 }
 
+/// Trims optional text and turns blank into absent, so "" and "  " are stored as NULL.
+pub fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// Collects field errors; `finish` turns any into one 422.
 #[derive(Debug, Default)]
 pub struct Problems(Vec<FieldError>);

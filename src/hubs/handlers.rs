@@ -36,6 +36,7 @@ pub async fn create(
     rules::normalise_optional_postcode(&mut problems, &mut input.postcode);
     problems.finish()?;
     input.name = input.name.trim().to_owned();
+    input.address = crate::http::trimmed(input.address);
     let hub = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;
         Ok(repo::insert(conn, &input)?)
@@ -68,6 +69,7 @@ pub async fn update(
     }
     problems.finish()?;
     patch.name = patch.name.map(|n| n.trim().to_owned());
+    patch.address = patch.address.map(crate::http::trimmed);
     let id = id.into_inner();
     let hub = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;

@@ -59,7 +59,12 @@ pub fn update(conn: &mut PgConnection, id: Uuid, if_match: IfMatch, patch: Updat
         let version = if_match.required_version(current.version)?;
         let current_hubs = repo::hub_ids(conn, id)?;
         let role = patch.role.unwrap_or(current.role);
-        let organisation_id = patch.organisation_id.unwrap_or(current.organisation_id);
+        // Leaving the partner role drops the organisation, as leaving hub_staff drops hubs.
+        let organisation_id = match (patch.organisation_id, role) {
+            (Some(org), _) => org,
+            (None, Role::Partner) => current.organisation_id,
+            (None, _) => None,
+        };
         let hubs = match (&patch.hub_ids, role) {
             (Some(h), _) => h.clone(),
             // Leaving hub_staff drops hub assignments that no longer make sense.
@@ -79,7 +84,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, if_match: IfMatch, patch: Updat
             display_name: patch.display_name.as_deref().map(|n| n.trim().to_owned()),
             role: patch.role,
             password_hash: password_hash.map(Some),
-            organisation_id: patch.organisation_id,
+            organisation_id: (organisation_id != current.organisation_id).then_some(organisation_id),
             active: patch.active,
         };
         let row = repo::update(conn, id, version, changes, bump)?.ok_or_else(ApiError::precondition_failed)?;

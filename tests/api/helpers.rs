@@ -201,7 +201,11 @@ impl TestApp {
         use tech4all::db::schema::organisations;
         let id = Uuid::now_v7();
         diesel::insert_into(organisations::table)
-            .values((organisations::id.eq(id), organisations::name.eq(format!("{name} {}", id.simple()))))
+            .values((
+                organisations::id.eq(id),
+                organisations::name.eq(format!("{name} {}", id.simple())),
+                organisations::roles.eq(vec!["donor".to_owned(), "refurbisher".to_owned(), "recycler".to_owned()]),
+            ))
             .execute(&mut self.conn())
             .expect("inserts organisation");
         id
