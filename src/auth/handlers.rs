@@ -116,14 +116,25 @@ pub async fn me(state: web::Data<AppState>, who: Principal) -> Result<HttpRespon
     Ok(crate::http::with_etag(HttpResponse::Ok(), user.version, &user))
 }
 
+/// Guesses at the current password count as failed sign-ins, so a stolen token cannot be used to
+/// brute-force the password behind it.
 pub async fn change_own_password(
     state: web::Data<AppState>,
     who: Principal,
+    req: HttpRequest,
     Json(input): Json<ChangeOwnPassword>,
 ) -> Result<HttpResponse, ApiError> {
+    let addr = client_addr(&req, state.settings.trust_forwarded_for);
+    let limits = state.settings.login;
     crate::db::run_blocking(&state.pool, move |conn| {
         let actor = who.actor(conn)?;
-        accounts::change_own_password(conn, actor.user_id, &input.current_password, &input.new_password)
+        let account = repo::find(conn, actor.user_id)?.map(|u| u.email).unwrap_or_default();
+        throttle::check(conn, &limits, &account, &addr)?;
+        let outcome = accounts::change_own_password(conn, actor.user_id, &input.current_password, &input.new_password);
+        if outcome.as_ref().is_err_and(|e| e.kind == "wrong-password") {
+            throttle::record_failure(conn, &limits, &account, &addr)?;
+        }
+        outcome
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -15,13 +15,20 @@ use super::request_id;
 /// One field-level problem in a request.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
+    /// 1-based row of a bulk import (the line number in a CSV file, header = 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub field: String,
     pub message: String,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { row: None, field: field.into(), message: message.into() }
+    }
+
+    pub fn at_row(row: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { row: Some(row), field: field.into(), message: message.into() }
     }
 }
 
@@ -86,6 +93,19 @@ impl ApiError {
 
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no such {what}"))
+    }
+
+    /// A body field names a record that does not exist (or that the caller may not see): 404, with
+    /// the field named, the same answer as asking for that record directly.
+    pub fn unknown_reference(field: &str) -> Self {
+        let mut e = Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("{field} refers to a record that does not exist"),
+        );
+        e.errors = vec![FieldError::new(field, "refers to a record that does not exist")];
+        e
     }
 
     pub fn route_not_found() -> Self {
@@ -282,7 +302,7 @@ impl From<DieselError> for ApiError {
                     }
                     DatabaseErrorKind::ForeignKeyViolation => {
                         let field = constraint_field(&constraint).or(info.column_name()).unwrap_or("id");
-                        Self::invalid_field(field, "refers to a record that does not exist")
+                        Self::unknown_reference(field)
                     }
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         let field = info.column_name().unwrap_or("body").to_owned();

@@ -117,8 +117,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
+        // Some shape errors (an enum given `null`) surface as syntax errors; if the document is
+        // well-formed JSON, the problem is the shape, and the field is named.
+        let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         match inner.classify() {
             serde_json::error::Category::Data => ApiError::validation(vec![field_error(&path, &inner.to_string())]),
+            serde_json::error::Category::Syntax if well_formed() => {
+                let message = format!("invalid value: {}", without_position(&inner.to_string()));
+                ApiError::validation(vec![field_error(&path, &message)])
+            }
             _ => ApiError::malformed_body(format!("the body is not valid JSON: {inner}")),
         }
     })?;
@@ -158,6 +165,12 @@ pub mod double_option {
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
+}
+
+/// For optional fields that may be left out but not sent as `null` (a merge-patch `null` means
+/// "clear", which these fields do not allow). Use with `#[serde(default, deserialize_with = …)]`.
+pub fn non_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[cfg(test)]

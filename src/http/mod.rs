@@ -31,6 +31,12 @@ pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) ->
     with_etag(builder, version, body)
 }
 
+/// White space as JSON Schema validators and generators see it (`\s`): Unicode white space plus
+/// the ASCII information separators U+001C–U+001F.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
 /// Trims optional text and turns blank into absent, so "" and "  " are stored as NULL.
 pub fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -56,10 +62,13 @@ impl Problems {
     }
 
     /// Trimmed text must be `min..=max` characters long.
+    /// Text of at most `max` characters; with `min` ≥ 1 it must also hold something other than
+    /// white space. (The contract says the same: `maxLength` and `pattern: \S`.)
     pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
-        let n = value.trim().chars().count();
-        if !(min..=max).contains(&n) {
-            self.add(field, format!("must be {min} to {max} characters"));
+        let n = value.chars().count();
+        let blank = value.chars().all(is_space);
+        if n > max || n < min || (min > 0 && blank) {
+            self.add(field, format!("must be {min} to {max} characters, not only spaces"));
         }
     }
 

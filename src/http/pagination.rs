@@ -23,7 +23,12 @@ impl Cursor {
 impl<'de> Deserialize<'de> for Cursor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Uuid::try_parse(&raw).map(Cursor).map_err(|_| serde::de::Error::custom("not a cursor this service issued"))
+        let shaped = raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        shaped
+            .then(|| Uuid::try_parse(&raw).ok())
+            .flatten()
+            .map(Cursor)
+            .ok_or_else(|| serde::de::Error::custom("not a cursor this service issued"))
     }
 }
 

@@ -53,7 +53,9 @@ fn yes() -> bool {
 #[diesel(table_name = hubs)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHub {
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub kind: Option<HubKind>,
     #[serde(default, with = "crate::http::json::double_option")]
     pub address: Option<Option<String>>,
@@ -61,6 +63,7 @@ pub struct UpdateHub {
     pub postcode: Option<Option<String>>,
     #[serde(default, with = "crate::http::json::double_option")]
     pub ward_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub active: Option<bool>,
 }
 

@@ -71,9 +71,15 @@ pub fn update(conn: &mut PgConnection, id: Uuid, if_match: IfMatch, patch: Updat
             (None, Role::HubStaff) => current_hubs.clone(),
             (None, _) => Vec::new(),
         };
+        // Whether hubs and organisation fit the role depends on what the account holds now, so a
+        // mismatch is a conflict with the current state (409), not a malformed request.
         let mut problems = Problems::new();
         rules::check_role_scope(&mut problems, role, &hubs, organisation_id);
-        problems.finish()?;
+        problems.finish().map_err(|e| {
+            let mut conflict = ApiError::conflict("the role, hubs and organisation would not fit together");
+            conflict.errors = e.errors.clone();
+            conflict
+        })?;
         let deactivating = patch.active == Some(false) && current.active;
         let demoting = current.role == Role::Admin && role != Role::Admin;
         if (deactivating || demoting) && current.role == Role::Admin && repo::other_active_admins(conn, id)? == 0 {
@@ -104,12 +110,25 @@ pub fn change_own_password(conn: &mut PgConnection, id: Uuid, current: &str, new
     let row = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
     let matches = row.password_hash.as_deref().is_some_and(|h| password::verify(current, h));
     if !matches {
-        return Err(ApiError::invalid_field("current_password", "is not your current password"));
+        return Err(wrong_password());
     }
     let hash = password::hash(new)?;
     let changes = UserChanges { password_hash: Some(Some(hash)), ..Default::default() };
     repo::update(conn, id, row.version, changes, true)?.ok_or_else(ApiError::precondition_failed)?;
     Ok(())
+}
+
+/// The answer to a wrong current password: 403, since the caller is signed in but has not proved
+/// they know the password.
+pub fn wrong_password() -> ApiError {
+    let mut e = ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "wrong-password",
+        "Wrong password",
+        "current_password is not your current password",
+    );
+    e.errors = vec![crate::http::FieldError::new("current_password", "is not your current password")];
+    e
 }
 
 pub fn view(conn: &mut PgConnection, id: Uuid) -> Result<UserView, ApiError> {

@@ -75,12 +75,17 @@ pub struct CreateUser {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub role: Option<Role>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub password: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub hub_ids: Option<Vec<Uuid>>,
     #[serde(default, with = "crate::http::json::double_option")]
     pub organisation_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub active: Option<bool>,
 }
 

@@ -28,6 +28,7 @@ pub struct CreateWard {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWard {
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub name: Option<String>,
     #[serde(default, with = "crate::http::json::double_option")]
     pub deri_score: Option<Option<f64>>,

@@ -165,7 +165,7 @@ async fn changing_a_password_stops_existing_tokens() {
             &json!({"current_password": "not it at all", "new_password": "a brand new password"}),
         )
         .await;
-    assert_eq!(assert_problem(bad, 422).await["errors"][0]["field"], "current_password");
+    assert_eq!(assert_problem(bad, 403).await["errors"][0]["field"], "current_password");
     let response = app
         .post_json(
             "/api/v1/me/password",

@@ -20,8 +20,8 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-fn options(data_dir: &PathBuf) -> ClusterOptions {
-    ClusterOptions { data_dir: data_dir.clone(), max_connections: 20, throwaway: false }
+fn options(data_dir: &std::path::Path) -> ClusterOptions {
+    ClusterOptions { data_dir: data_dir.to_path_buf(), max_connections: 20, throwaway: false }
 }
 
 #[derive(QueryableByName)]
@@ -66,7 +66,7 @@ struct Service {
 }
 
 impl Service {
-    fn start(dir: &PathBuf, port: u16) -> Self {
+    fn start(dir: &std::path::Path, port: u16) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_tech4all"))
             .args(["serve", "--demo"])
             .env_remove("DATABASE_URL")

@@ -84,8 +84,10 @@ async fn each_role_reaches_exactly_what_it_may() {
                 request = request.json(&body_for(&method, &path, hub)).header("if-match", "*");
             }
             let status = request.send().await.expect("sent").status().as_u16();
+            // A wrong current password is refused with 403 after the role was accepted.
+            let refused_by_role = status == 401 || (status == 403 && path != "/api/v1/me/password");
             if allowed(role, &method, &path) {
-                assert!(status != 401 && status != 403, "{role} {method} {url} should be allowed, got {status}");
+                assert!(!refused_by_role, "{role} {method} {url} should be allowed, got {status}");
             } else {
                 assert_eq!(status, 403, "{role} {method} {url} should be forbidden");
             }

@@ -47,15 +47,15 @@ async fn role_scope_and_password_rules_are_enforced() {
         ),
         (json!({"email": "c@example.org", "display_name": "C", "role": "reporter", "password": "short"}), "password"),
         (json!({"email": "not-an-email", "display_name": "D", "role": "reporter"}), "email"),
-        (
-            json!({"email": "e@example.org", "display_name": "E", "role": "hub_staff", "hub_ids": [uuid::Uuid::now_v7()]}),
-            "hub_ids",
-        ),
     ];
     for (body, field) in cases {
         let problem = assert_problem(app.post_json("/api/v1/users", Some(&admin.token), &body).await, 422).await;
         assert_eq!(problem["errors"][0]["field"], field, "{body}");
     }
+    let unknown_hub =
+        json!({"email": "e@example.org", "display_name": "E", "role": "hub_staff", "hub_ids": [uuid::Uuid::now_v7()]});
+    let problem = assert_problem(app.post_json("/api/v1/users", Some(&admin.token), &unknown_hub).await, 404).await;
+    assert_eq!(problem["errors"][0]["field"], "hub_ids");
 }
 
 #[actix_web::test]
@@ -94,4 +94,42 @@ async fn changing_a_users_role_ends_their_tokens_and_drops_their_hubs() {
     assert_eq!(updated["role"], "reporter");
     assert_eq!(updated["hub_ids"], json!([]));
     assert_problem(app.get("/api/v1/me", Some(&staff.token)).await, 401).await;
+}
+
+#[actix_web::test]
+async fn null_is_refused_for_fields_that_cannot_be_cleared() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.user(Role::Reporter).await;
+    let path = format!("/api/v1/users/{}", user.id);
+    for field in ["display_name", "role", "active", "hub_ids", "password"] {
+        let body = serde_json::Value::Object([(field.to_owned(), serde_json::Value::Null)].into_iter().collect());
+        let response = app.patch_json(&path, Some(&admin.token), Some("*"), &body).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+}
+
+#[actix_web::test]
+async fn giving_a_role_that_does_not_fit_the_account_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let user = app.user(Role::Reporter).await;
+    let path = format!("/api/v1/users/{}", user.id);
+    let problem =
+        assert_problem(app.patch_json(&path, Some(&admin.token), Some("*"), &json!({"role": "partner"})).await, 409)
+            .await;
+    assert_eq!(problem["errors"][0]["field"], "organisation_id");
+}
+
+#[actix_web::test]
+async fn guesses_at_the_current_password_are_throttled() {
+    let app = TestApp::spawn_with(|s| s.login.max_failures_per_account = 2).await;
+    let user = app.user(Role::Reporter).await;
+    let guess = json!({"current_password": "is it this one", "new_password": "a brand new password"});
+    for _ in 0..2 {
+        assert_problem(app.post_json("/api/v1/me/password", Some(&user.token), &guess).await, 403).await;
+    }
+    let right = json!({"current_password": PASSWORD, "new_password": "a brand new password"});
+    assert_problem(app.post_json("/api/v1/me/password", Some(&user.token), &right).await, 429).await;
 }

@@ -16,6 +16,7 @@ async fn wards_carry_an_optional_bounded_deri_score() {
     let unscored = json_ok(app.post_json("/api/v1/wards", Some(&admin.token), &json!({"name": "Hale"})).await).await;
     assert_eq!(unscored["deri_score"], serde_json::Value::Null);
     let bad = app.post_json("/api/v1/wards", Some(&admin.token), &json!({"name": "Sale", "deri_score": 11})).await;
+    assert_problem(app.post_json("/api/v1/wards", Some(&admin.token), &json!({"name": "   "})).await, 422).await;
     assert_eq!(assert_problem(bad, 422).await["errors"][0]["field"], "deri_score");
     assert_problem(app.post_json("/api/v1/wards", Some(&admin.token), &json!({"name": "old trafford"})).await, 409)
         .await;
