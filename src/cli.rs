@@ -48,6 +48,24 @@ enum Command {
     },
     /// Print the OpenAPI contract (openapi.yaml)
     Openapi,
+    /// Data-protection retention (see docs/data-protection.md)
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Erase residents with no activity for TECH4ALL_RETENTION_MONTHS (or --months)
+    Apply {
+        /// Override the retention period for this run
+        #[arg(long)]
+        months: Option<u32>,
+        /// Only count who would be erased
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -110,6 +128,21 @@ fn dispatch(command: Command, settings: Settings) -> CliResult {
             Ok(())
         }),
         Command::User { command } => user_command(&settings, command),
+        Command::Retention { command: RetentionCommand::Apply { months, dry_run } } => {
+            with_database(&settings, |conn| {
+                migrate::run_locked(conn, |_| Ok(()))?;
+                let months = months.unwrap_or(settings.retention_months);
+                if dry_run {
+                    let due = crate::residents::privacy::due_for_erasure(conn, months)?;
+                    println!("{} resident(s) inactive for {months} months would be erased", due.len());
+                } else {
+                    let erased =
+                        crate::residents::privacy::apply_retention(conn, months).map_err(|e| e.detail.clone())?;
+                    println!("{erased} resident(s) inactive for {months} months erased");
+                }
+                Ok(())
+            })
+        }
         Command::Openapi => Ok(()),
     }
 }

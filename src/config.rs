@@ -22,6 +22,11 @@
 //! | `TECH4ALL_TRUST_FORWARDED_FOR` | `false` | take the client address from `X-Forwarded-For` (behind a proxy) |
 //! | `TECH4ALL_JSON_LIMIT_BYTES` | `1048576` | largest JSON body accepted (413 above) |
 //! | `TECH4ALL_IMPORT_LIMIT_BYTES` | `16777216` | largest bulk-import body accepted (413 above) |
+//! | `TECH4ALL_SALE_PRICE_PENCE` | `6000` | the scheme's price for a device, in pence (£60) |
+//! | `TECH4ALL_HOUSEHOLD_RULE_MONTHS` | `12` | one device bought per resident in this many months (0: no limit) |
+//! | `TECH4ALL_REFUND_WINDOW_DAYS` | `30` | days after a sale in which it can be refunded |
+//! | `TECH4ALL_SIM_LIMIT_PER_RESIDENT` | `1` | active SIM allocations one resident may hold |
+//! | `TECH4ALL_RETENTION_MONTHS` | `36` | residents with no activity for this long are erased by `retention apply` |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber `EnvFilter` syntax) |
 //!
 //! A value that does not parse stops start-up with a message naming the variable.
@@ -69,6 +74,17 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub json_limit_bytes: usize,
     pub import_limit_bytes: usize,
+    pub sales: SalesRules,
+    pub retention_months: u32,
+    pub sim_limit_per_resident: i64,
+}
+
+/// The scheme's sales rules.
+#[derive(Debug, Clone, Copy)]
+pub struct SalesRules {
+    pub price_pence: i32,
+    pub household_months: u32,
+    pub refund_window_days: u32,
 }
 
 /// Secrets are redacted so settings can be logged.
@@ -159,6 +175,13 @@ impl Settings {
             trust_forwarded_for: parse(&get, "TECH4ALL_TRUST_FORWARDED_FOR", Some(false))?,
             json_limit_bytes: ranged(&get, "TECH4ALL_JSON_LIMIT_BYTES", 1 << 20, 1024, 64 << 20)? as usize,
             import_limit_bytes: ranged(&get, "TECH4ALL_IMPORT_LIMIT_BYTES", 16 << 20, 1024, 256 << 20)? as usize,
+            sales: SalesRules {
+                price_pence: ranged(&get, "TECH4ALL_SALE_PRICE_PENCE", 6000, 0, 1_000_000)? as i32,
+                household_months: ranged(&get, "TECH4ALL_HOUSEHOLD_RULE_MONTHS", 12, 0, 120)? as u32,
+                refund_window_days: ranged(&get, "TECH4ALL_REFUND_WINDOW_DAYS", 30, 0, 365)? as u32,
+            },
+            retention_months: ranged(&get, "TECH4ALL_RETENTION_MONTHS", 36, 1, 240)? as u32,
+            sim_limit_per_resident: ranged(&get, "TECH4ALL_SIM_LIMIT_PER_RESIDENT", 1, 1, 10)? as i64,
         })
     }
 }

@@ -8,9 +8,17 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod devices;
+pub mod donations;
 pub mod health;
 pub mod http;
 pub mod hubs;
+pub mod loans;
+pub mod organisations;
+pub mod refurbishment;
+pub mod residents;
+pub mod sales;
+pub mod sims;
 pub mod users;
 pub mod wards;
 
@@ -42,6 +50,14 @@ pub fn route_table() -> RouteTable {
     users::routes(&mut table);
     wards::routes(&mut table);
     hubs::routes(&mut table);
+    organisations::routes(&mut table);
+    donations::routes(&mut table);
+    devices::routes(&mut table);
+    refurbishment::routes(&mut table);
+    residents::routes(&mut table);
+    sales::routes(&mut table);
+    sims::routes(&mut table);
+    loans::routes(&mut table);
     table
 }
 
@@ -69,6 +85,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(limits.clone())
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(http::request_id::observe))
                 .configure(|cfg| route_table().register(cfg))
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::route_not_found()) }))

@@ -34,6 +34,11 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        notes -> Nullable<Text>,
     }
 }
 
@@ -82,10 +87,364 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    donations (id) {
+        id -> Uuid,
+        donor_id -> Uuid,
+        hub_id -> Uuid,
+        received_on -> Date,
+        donor_reference -> Nullable<Text>,
+        declared_device_count -> Nullable<Int4>,
+        collection_notes -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Uuid,
+        asset_tag -> Text,
+        serial_number -> Nullable<Text>,
+        make -> Nullable<Text>,
+        model -> Nullable<Text>,
+        category -> Text,
+        cpu -> Nullable<Text>,
+        ram_gb -> Nullable<Int4>,
+        storage_gb -> Nullable<Int4>,
+        storage_type -> Nullable<Text>,
+        operating_system -> Nullable<Text>,
+        battery_health_pct -> Nullable<Int4>,
+        weight_g -> Nullable<Int4>,
+        grade -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        hub_id -> Nullable<Uuid>,
+        transfer_to_hub_id -> Nullable<Uuid>,
+        donation_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    device_events (id) {
+        id -> Uuid,
+        device_id -> Uuid,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        from_hub_id -> Nullable<Uuid>,
+        to_hub_id -> Nullable<Uuid>,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    refurbishment_jobs (id) {
+        id -> Uuid,
+        device_id -> Uuid,
+        refurbisher_id -> Uuid,
+        status -> Text,
+        assigned_by -> Nullable<Uuid>,
+        return_hub_id -> Nullable<Uuid>,
+        notes -> Nullable<Text>,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        grade -> Nullable<Text>,
+        functional_result -> Nullable<Text>,
+        functional_notes -> Nullable<Text>,
+        ram_upgraded_to_gb -> Nullable<Int4>,
+        storage_upgraded_to_gb -> Nullable<Int4>,
+        os_installed -> Nullable<Text>,
+        parts_cost_pence -> Nullable<Int4>,
+        labour_minutes -> Nullable<Int4>,
+        beyond_repair_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    wipe_records (id) {
+        id -> Uuid,
+        job_id -> Uuid,
+        device_id -> Uuid,
+        level -> Text,
+        method -> Text,
+        tool -> Text,
+        tool_version -> Nullable<Text>,
+        certificate_reference -> Nullable<Text>,
+        verified -> Bool,
+        operator_name -> Text,
+        performed_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    disposal_records (id) {
+        id -> Uuid,
+        device_id -> Uuid,
+        recycler_id -> Uuid,
+        waste_transfer_note -> Text,
+        disposed_on -> Date,
+        weight_g -> Nullable<Int4>,
+        harvested_parts -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        method -> Text,
+        path -> Text,
+        request_sha256 -> Bytea,
+        status -> Nullable<Int4>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    residents (id) {
+        id -> Uuid,
+        reference -> Text,
+        name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        ward_id -> Nullable<Uuid>,
+        eligibility -> Text,
+        eligibility_verified_by -> Nullable<Uuid>,
+        eligibility_verified_on -> Date,
+        contact_consent -> Bool,
+        registered_at_hub_id -> Nullable<Uuid>,
+        last_activity_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sales_sessions (id) {
+        id -> Uuid,
+        hub_id -> Uuid,
+        held_on -> Date,
+        name -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sales_session_devices (session_id, device_id) {
+        session_id -> Uuid,
+        device_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    receipt_counters (year) {
+        year -> Int4,
+        last -> Int4,
+    }
+}
+
+diesel::table! {
+    sales (id) {
+        id -> Uuid,
+        receipt_number -> Text,
+        device_id -> Uuid,
+        resident_id -> Uuid,
+        hub_id -> Uuid,
+        session_id -> Nullable<Uuid>,
+        price_pence -> Int4,
+        market_value_pence -> Int4,
+        subsidy_pence -> Int4,
+        payment_method -> Text,
+        sold_by -> Nullable<Uuid>,
+        sold_at -> Timestamptz,
+        override_reason -> Nullable<Text>,
+        overridden_by -> Nullable<Uuid>,
+        refunded_at -> Nullable<Timestamptz>,
+        refund_reason -> Nullable<Text>,
+        refund_faulty -> Nullable<Bool>,
+        refunded_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sim_batches (id) {
+        id -> Uuid,
+        supplier_id -> Uuid,
+        network -> Text,
+        kind -> Text,
+        data_gb_per_month -> Int4,
+        duration_months -> Int4,
+        received_on -> Date,
+        hub_id -> Uuid,
+        reference -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sims (id) {
+        id -> Uuid,
+        batch_id -> Uuid,
+        supplier_id -> Uuid,
+        iccid -> Nullable<Text>,
+        voucher_code -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sim_allocations (id) {
+        id -> Uuid,
+        sim_id -> Uuid,
+        resident_id -> Uuid,
+        hub_id -> Uuid,
+        allocated_by -> Nullable<Uuid>,
+        allocated_on -> Date,
+        expires_on -> Date,
+        sale_id -> Nullable<Uuid>,
+        loan_id -> Nullable<Uuid>,
+        replaces_id -> Nullable<Uuid>,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+        ended_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    loan_rules (id) {
+        id -> Uuid,
+        hub_id -> Nullable<Uuid>,
+        category -> Nullable<Text>,
+        loan_days -> Int4,
+        renewal_days -> Int4,
+        max_renewals -> Int4,
+        max_active_loans -> Int4,
+        borrow_while_overdue -> Bool,
+        renew_overdue_up_to_days -> Int4,
+        hold_days -> Int4,
+        lost_after_days -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    loans (id) {
+        id -> Uuid,
+        device_id -> Uuid,
+        resident_id -> Uuid,
+        hub_id -> Uuid,
+        lent_by -> Nullable<Uuid>,
+        lent_at -> Timestamptz,
+        due_on -> Date,
+        renewals -> Int4,
+        returned_at -> Nullable<Timestamptz>,
+        returned_to_hub_id -> Nullable<Uuid>,
+        return_condition -> Nullable<Text>,
+        return_notes -> Nullable<Text>,
+        received_by -> Nullable<Uuid>,
+        lost_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> Uuid,
+        resident_id -> Uuid,
+        hub_id -> Uuid,
+        category -> Text,
+        status -> Text,
+        device_id -> Nullable<Uuid>,
+        ready_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
+diesel::joinable!(sims -> sim_batches (batch_id));
+diesel::joinable!(sim_allocations -> sims (sim_id));
+diesel::joinable!(sales -> devices (device_id));
+diesel::joinable!(sales -> residents (resident_id));
+diesel::joinable!(sales_session_devices -> sales_sessions (session_id));
+diesel::joinable!(refurbishment_jobs -> devices (device_id));
+diesel::joinable!(wipe_records -> refurbishment_jobs (job_id));
+diesel::joinable!(donations -> organisations (donor_id));
+diesel::joinable!(devices -> donations (donation_id));
+diesel::joinable!(device_events -> devices (device_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(user_hubs -> users (user_id));
 diesel::joinable!(user_hubs -> hubs (hub_id));
 diesel::joinable!(api_keys -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(wards, hubs, organisations, users, user_hubs, api_keys, login_failures,);
+diesel::allow_tables_to_appear_in_same_query!(
+    wards,
+    hubs,
+    organisations,
+    users,
+    user_hubs,
+    api_keys,
+    login_failures,
+    donations,
+    devices,
+    device_events,
+    refurbishment_jobs,
+    wipe_records,
+    disposal_records,
+    idempotency_keys,
+    residents,
+    sales_sessions,
+    sales_session_devices,
+    receipt_counters,
+    sales,
+    sim_batches,
+    sims,
+    sim_allocations,
+    loan_rules,
+    loans,
+    holds,
+);

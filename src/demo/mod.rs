@@ -1,11 +1,18 @@
 //! The demo data set loaded by `serve --demo` and `seed-demo`: Trafford's wards, a handful of hubs,
-//! a refurbishment partner, and one account per role. Loading it twice changes nothing.
+//! a refurbishment partner, one account per role, donors with donations and their devices.
+//! Loading it twice changes nothing.
 //!
 //! DERI scores here are illustrative values for trying the service, not the published index.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
+
+mod inventory;
+mod loans;
+mod refurbishment;
+mod sales;
+mod sims;
 
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
@@ -126,6 +133,11 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
                 },
             )?;
         }
+        let royal_mail_devices = inventory::seed(conn, &hub_ids)?;
+        refurbishment::seed(conn, partner_org, &royal_mail_devices)?;
+        sales::seed(conn, partner_org)?;
+        sims::seed(conn)?;
+        loans::seed(conn, partner_org)?;
         Ok(())
     })
 }
@@ -136,5 +148,9 @@ pub fn credentials(admin_email: &str) -> String {
     for a in ACCOUNTS {
         text.push_str(&format!("  {:<10} {}\n", a.role.as_str(), a.email));
     }
+    text.push_str(&format!(
+        "Demo partner API key (Community Computers): {}\n  exchange it: POST /api/v1/auth/token {{\"api_key\": \"…\"}}\n",
+        refurbishment::DEMO_API_KEY
+    ));
     text
 }

@@ -271,6 +271,9 @@ fn constraint_message(constraint: &str) -> Option<&'static str> {
         "organisations_name_key" => "an organisation with this name already exists",
         "users_email_key" => "a user with this email already exists",
         "users_partner_has_organisation" => "partner users need an organisation, and only partners have one",
+        "devices_serial_key" => "a device with this serial number from this maker is already recorded",
+        "refurbishment_jobs_one_open_per_device" => "the device already has an open refurbishment job",
+        "disposal_records_device_id_key" => "the device already has a disposal record",
         _ => return None,
     })
 }
@@ -281,6 +284,11 @@ fn constraint_field(constraint: &str) -> Option<&'static str> {
         "hubs_ward_id_fkey" => "ward_id",
         "user_hubs_hub_id_fkey" => "hub_ids",
         "users_organisation_id_fkey" => "organisation_id",
+        "donations_hub_id_fkey" => "hub_id",
+        "donations_donor_id_fkey" => "donor_id",
+        "residents_ward_id_fkey" => "ward_id",
+        "residents_registered_at_hub_id_fkey" => "hub_id",
+        "sales_sessions_hub_id_fkey" => "hub_id",
         _ => return None,
     })
 }
@@ -304,6 +312,12 @@ impl From<DieselError> for ApiError {
                         let field = constraint_field(&constraint).or(info.column_name()).unwrap_or("id");
                         Self::unknown_reference(field)
                     }
+                    DatabaseErrorKind::CheckViolation if constraint == "devices_wipe_gate" => Self::new(
+                        StatusCode::CONFLICT,
+                        "wipe-required",
+                        "Data wipe required",
+                        "the device has no verified data wipe on record",
+                    ),
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         let field = info.column_name().unwrap_or("body").to_owned();
                         Self::invalid_field(field, described("violates a rule of the record"))
@@ -317,6 +331,10 @@ impl From<DieselError> for ApiError {
                     _ if info.message().contains("statement timeout") || info.message().contains("lock timeout") => {
                         tracing::warn!(message = info.message(), "database timeout");
                         Self::unavailable()
+                    }
+                    // PostgreSQL text cannot hold U+0000; JSON can.
+                    _ if info.message().contains("0x00") => {
+                        Self::invalid_field("body", "text must not contain the NUL character (U+0000)")
                     }
                     _ if info.message().contains("terminating connection")
                         || info.message().contains("shutting down") =>

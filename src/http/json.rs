@@ -56,7 +56,10 @@ fn declared_length(req: &HttpRequest) -> Option<usize> {
 }
 
 /// Reads a whole body, refusing (413) as soon as it is known to exceed `limit`.
-pub async fn read_body(payload: &mut Payload, declared: Option<usize>, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body<S>(payload: &mut S, declared: Option<usize>, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::payload_too_large(limit));
     }
@@ -92,7 +95,7 @@ fn join_path(parent: &str, name: &str) -> String {
 
 /// Names the field a serde message is about: the path where it failed, plus the field serde
 /// quotes for missing and unknown fields.
-fn field_error(path: &str, message: &str) -> FieldError {
+pub fn field_error(path: &str, message: &str) -> FieldError {
     let message = without_position(message);
     let named = quoted_name(&message).unwrap_or_default();
     let field = if message.starts_with("unknown field") && (path == named || path.ends_with(&format!(".{named}"))) {

@@ -1,8 +1,10 @@
 //! Shared HTTP machinery: the problem+json error, body and query extractors, pagination, ETags,
 //! request ids, metrics, logging set-up and the route table.
 
+pub mod csv;
 pub mod error;
 pub mod etag;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod pagination;
@@ -31,8 +33,9 @@ pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) ->
     with_etag(builder, version, body)
 }
 
-/// White space as JSON Schema validators and generators see it (`\s`): Unicode white space plus
-/// the ASCII information separators U+001C–U+001F.
+/// White space for "not only spaces" rules: Unicode white space plus the ASCII information
+/// separators U+001C–U+001F. openapi.yaml spells the same set out as an explicit character class,
+/// because regex engines disagree about what `\s` covers.
 pub fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
@@ -63,7 +66,7 @@ impl Problems {
 
     /// Trimmed text must be `min..=max` characters long.
     /// Text of at most `max` characters; with `min` ≥ 1 it must also hold something other than
-    /// white space. (The contract says the same: `maxLength` and `pattern: \S`.)
+    /// white space (`is_space`). The contract states the same with `maxLength` and a pattern.
     pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let n = value.chars().count();
         let blank = value.chars().all(is_space);

@@ -101,3 +101,54 @@ mod tests {
         assert!(PageRequest::new(None, None).is_ok());
     }
 }
+
+/// A position in a feed ordered by update time: `<microseconds since the epoch>-<id>`. Used where
+/// callers poll for changes (`updated_since`), so the order is the order things changed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub id: Uuid,
+}
+
+impl ChangeCursor {
+    pub fn encode(updated_at: chrono::DateTime<chrono::Utc>, id: Uuid) -> String {
+        format!("{}-{}", updated_at.timestamp_micros(), id.simple())
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let bad = || {
+            let mut e = ApiError::bad_request("cursor is not one this service issued");
+            e.kind = "invalid-query";
+            e.errors = vec![FieldError::new("cursor", "not a cursor this service issued")];
+            e
+        };
+        let (micros, id) = raw.split_once('-').ok_or_else(bad)?;
+        let shaped = !micros.is_empty()
+            && micros.len() <= 19
+            && micros.bytes().all(|b| b.is_ascii_digit())
+            && id.len() == 32
+            && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !shaped {
+            return Err(bad());
+        }
+        let micros: i64 = micros.parse().map_err(|_| bad())?;
+        let updated_at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        let id = Uuid::try_parse(id).map_err(|_| bad())?;
+        Ok(Self { updated_at, id })
+    }
+}
+
+#[cfg(test)]
+mod change_cursor_tests {
+    use super::*;
+
+    #[test]
+    fn a_change_cursor_round_trips() {
+        let at = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456).expect("time");
+        let id = Uuid::now_v7();
+        let parsed = ChangeCursor::parse(&ChangeCursor::encode(at, id)).expect("parses");
+        assert_eq!((parsed.updated_at, parsed.id), (at, id));
+        assert!(ChangeCursor::parse("12-xyz").is_err());
+        assert!(ChangeCursor::parse("nonsense").is_err());
+    }
+}

@@ -106,10 +106,9 @@ pub async fn create_api_key(
     let id = id.into_inner();
     let view = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;
-        let name_len = input.name.trim().chars().count();
-        if !(1..=200).contains(&name_len) {
-            return Err(ApiError::invalid_field("name", "must be 1 to 200 characters"));
-        }
+        let mut problems = crate::http::Problems::new();
+        problems.length("name", &input.name, 1, 200);
+        problems.finish()?;
         repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
         let key = api_key::generate();
         let row = repo::insert_api_key(conn, id, &input.name, &key.prefix, &key.secret_sha256)?;

@@ -142,6 +142,32 @@ async fn the_binary_serves_demo_data_stops_cleanly_and_keeps_data_across_restart
         .await
         .expect("json");
     assert_eq!(me["role"], "hub_staff");
+    // The demo partner's printed API key works, and the partner sees its demo jobs.
+    let token: serde_json::Value = client
+        .post(format!("{}/api/v1/auth/token", service.base))
+        .json(&json!({"api_key": "t4a_demoCCpartnr_DemoOnlyKeyForCommunityComputers"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let partner = token["access_token"].as_str().expect("token").to_owned();
+    let jobs: serde_json::Value = client
+        .get(format!("{}/api/v1/refurbishment-jobs", service.base))
+        .bearer_auth(&partner)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let states: std::collections::BTreeSet<&str> =
+        jobs["items"].as_array().expect("items").iter().filter_map(|j| j["status"].as_str()).collect();
+    assert_eq!(
+        states.into_iter().collect::<Vec<_>>(),
+        ["assigned", "beyond_repair", "cancelled", "completed", "in_progress"]
+    );
     assert!(service.stop().success(), "SIGTERM stops the service cleanly");
     assert!(!dir.join("postgres/postmaster.pid").exists(), "PostgreSQL was shut down with the service");
 

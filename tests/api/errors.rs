@@ -119,3 +119,18 @@ async fn no_error_body_reveals_sql_or_internals() {
         assert!(!text.contains(leak), "{leak} leaked in {text}");
     }
 }
+
+#[actix_web::test]
+async fn text_with_a_nul_character_is_a_422_not_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let response = app
+        .post_json("/api/v1/hubs", Some(&admin.token), &json!({"name": "Sale\u{0}Library", "kind": "library"}))
+        .await;
+    assert_problem(response, 422).await;
+    let login = app
+        .post_json("/api/v1/auth/login", None, &json!({"email": "a\u{0}@x.org", "password": "whatever it is"}))
+        .await;
+    assert!(login.status().is_client_error(), "got {}", login.status());
+    assert!(app.get("/api/v1/hubs?q=%00", Some(&admin.token)).await.status().is_client_error());
+}

@@ -255,3 +255,74 @@ pub async fn json_ok(response: Response) -> Value {
     assert!(status.is_success(), "expected success, got {status}: {body}");
     body
 }
+
+impl TestApp {
+    /// A refurbished laptop, wiped and ready at `hub` (written straight to the database, through
+    /// the same wipe-gate trigger the service meets).
+    pub fn ready_device(&self, hub: Uuid) -> Uuid {
+        use tech4all::db::schema::{devices, organisations, refurbishment_jobs, wipe_records};
+        let mut conn = self.conn();
+        let device = Uuid::now_v7();
+        diesel::insert_into(devices::table)
+            .values((
+                devices::id.eq(device),
+                devices::serial_number.eq(format!("RD{}", device.simple())),
+                devices::make.eq("Dell"),
+                devices::model.eq("Latitude 5490"),
+                devices::category.eq("laptop"),
+                devices::weight_g.eq(1600),
+                devices::hub_id.eq(hub),
+            ))
+            .execute(&mut conn)
+            .expect("inserts device");
+        let org = Uuid::now_v7();
+        diesel::insert_into(organisations::table)
+            .values((
+                organisations::id.eq(org),
+                organisations::name.eq(format!("Refurb {}", org.simple())),
+                organisations::roles.eq(vec!["refurbisher".to_owned()]),
+            ))
+            .execute(&mut conn)
+            .expect("inserts refurbisher");
+        let job = Uuid::now_v7();
+        diesel::insert_into(refurbishment_jobs::table)
+            .values((
+                refurbishment_jobs::id.eq(job),
+                refurbishment_jobs::device_id.eq(device),
+                refurbishment_jobs::refurbisher_id.eq(org),
+                refurbishment_jobs::status.eq("completed"),
+                refurbishment_jobs::grade.eq("A"),
+                refurbishment_jobs::functional_result.eq("passed"),
+            ))
+            .execute(&mut conn)
+            .expect("inserts job");
+        diesel::insert_into(wipe_records::table)
+            .values((
+                wipe_records::id.eq(Uuid::now_v7()),
+                wipe_records::job_id.eq(job),
+                wipe_records::device_id.eq(device),
+                wipe_records::level.eq("purge"),
+                wipe_records::method.eq("nvme_sanitize"),
+                wipe_records::tool.eq("test"),
+                wipe_records::verified.eq(true),
+                wipe_records::operator_name.eq("test"),
+                wipe_records::performed_at.eq(chrono::Utc::now()),
+            ))
+            .execute(&mut conn)
+            .expect("inserts wipe");
+        diesel::update(devices::table.find(device))
+            .set(devices::status.eq("ready"))
+            .execute(&mut conn)
+            .expect("makes ready");
+        device
+    }
+
+    /// A registered resident; returns its id.
+    pub async fn resident(&self, token: &str, name: &str) -> Uuid {
+        let body = json!({"name": name, "postcode": "M32 0TH", "phone": "0161 912 2000", "email": "resident@example.org", "eligibility": "universal_credit", "contact_consent": true});
+        let response = self.post_json("/api/v1/residents", Some(token), &body).await;
+        assert_eq!(response.status(), 201, "registers {name}");
+        let body: Value = response.json().await.expect("json");
+        body["id"].as_str().and_then(|id| id.parse().ok()).expect("id")
+    }
+}

@@ -13,7 +13,9 @@ const PUBLIC: &[&str] =
     &["/health/live", "/health/ready", "/metrics", "/api/v1/openapi.yaml", "/api/v1/auth/login", "/api/v1/auth/token"];
 
 fn concrete(path: &str, id: Uuid) -> String {
-    path.replace("{id}", &id.to_string()).replace("{key_id}", &Uuid::now_v7().to_string())
+    path.replace("{id}", &id.to_string())
+        .replace("{key_id}", &Uuid::now_v7().to_string())
+        .replace("{tag}", "T4A-999999")
 }
 
 #[actix_web::test]
@@ -46,6 +48,46 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         }
         ("PATCH", "/api/v1/users/{id}") => json!({"display_name": "Y"}),
         ("POST", "/api/v1/users/{id}/api-keys") => json!({"name": "key"}),
+        ("POST", "/api/v1/organisations") => json!({"name": format!("Org {n}"), "roles": ["donor"]}),
+        ("PATCH", "/api/v1/organisations/{id}") => json!({"notes": "x"}),
+        ("POST", "/api/v1/donations") => {
+            json!({"donor_id": Uuid::now_v7(), "hub_id": hub, "received_on": "2026-11-20"})
+        }
+        ("PATCH", "/api/v1/donations/{id}") => json!({"collection_notes": "x"}),
+        ("PATCH", "/api/v1/devices/{id}") => json!({"notes": "x"}),
+        ("POST", "/api/v1/devices/{id}/transfer") => json!({"to_hub_id": hub}),
+        ("POST", "/api/v1/devices/{id}/mark-lost") => json!({"note": "x"}),
+        ("POST", "/api/v1/donations/{id}/devices") => json!([{"category": "laptop"}]),
+        ("POST", "/api/v1/refurbishment-jobs") => {
+            json!({"refurbisher_id": Uuid::now_v7(), "device_ids": [Uuid::now_v7()]})
+        }
+        ("POST", "/api/v1/refurbishment-jobs/{id}/wipes") => {
+            json!({"level": "purge", "method": "overwrite", "tool": "t", "verified": true, "operator_name": "o", "performed_at": "2026-11-24T10:00:00Z"})
+        }
+        ("POST", "/api/v1/refurbishment-jobs/{id}/complete") => json!({"grade": "A", "functional_result": "passed"}),
+        ("POST", "/api/v1/refurbishment-jobs/{id}/beyond-repair") => json!({"reason": "other"}),
+        ("POST", "/api/v1/devices/{id}/recycle") => {
+            json!({"recycler_id": Uuid::now_v7(), "waste_transfer_note": "W", "disposed_on": "2026-11-24"})
+        }
+        ("POST", "/api/v1/residents") => json!({"name": "Matrix Resident", "eligibility": "other"}),
+        ("PATCH", "/api/v1/residents/{id}") => json!({"contact_consent": true}),
+        ("POST", "/api/v1/sales-sessions") => json!({"hub_id": hub, "held_on": "2026-11-28"}),
+        ("POST", "/api/v1/sales-sessions/{id}/devices") => json!({"device_ids": [Uuid::now_v7()]}),
+        ("POST", "/api/v1/sales") => {
+            json!({"device_id": Uuid::now_v7(), "resident_id": Uuid::now_v7(), "payment_method": "cash"})
+        }
+        ("POST", "/api/v1/sales/{id}/refund") => json!({"reason": "x"}),
+        ("POST", "/api/v1/sim-batches") => {
+            json!({"supplier_id": Uuid::now_v7(), "network": "O2", "kind": "physical_sim", "data_gb_per_month": 25, "duration_months": 12, "received_on": "2026-11-01", "hub_id": hub})
+        }
+        ("POST", "/api/v1/sim-batches/{id}/sims") => json!(["8944110000000000018"]),
+        ("POST", "/api/v1/sim-allocations") => json!({"resident_id": Uuid::now_v7(), "network": "O2"}),
+        ("POST", "/api/v1/sim-allocations/{id}/end") => json!({"reason": "returned"}),
+        ("POST", "/api/v1/loan-rules") => json!({"loan_days": 28}),
+        ("PATCH", "/api/v1/loan-rules/{id}") => json!({"loan_days": 28}),
+        ("POST", "/api/v1/loans") => json!({"device_id": Uuid::now_v7(), "resident_id": Uuid::now_v7()}),
+        ("POST", "/api/v1/loans/{id}/return") => json!({"condition": "ok", "hub_id": hub}),
+        ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
         ("POST", "/api/v1/me/password") => {
             json!({"current_password": "wrong wrong wrong", "new_password": "new password 123"})
         }
@@ -53,11 +95,43 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
     }
 }
 
-/// Who may call a route: admins everything; every role reads hubs and wards and its own account.
+/// Who may call a route: admins everything; every role reads hubs and wards and its own account;
+/// hub staff work with organisations (read), donations and devices; partners may ask for single
+/// devices and their own organisation (scope then decides, as 404).
 fn allowed(role: Role, method: &str, path: &str) -> bool {
+    let read = method == "GET";
     role == Role::Admin
-        || (method == "GET" && (path.starts_with("/api/v1/hubs") || path.starts_with("/api/v1/wards")))
+        || (read && (path.starts_with("/api/v1/hubs") || path.starts_with("/api/v1/wards")))
         || path.starts_with("/api/v1/me")
+        || (role == Role::HubStaff
+            && ((read && path.starts_with("/api/v1/organisations"))
+                || path.starts_with("/api/v1/donations")
+                || path.starts_with("/api/v1/devices")))
+        || (role == Role::Partner
+            && read
+            && (path == "/api/v1/organisations/{id}"
+                || (path.starts_with("/api/v1/devices/") && path != "/api/v1/devices")))
+        || refurbishment(role, method, path)
+        || (role == Role::HubStaff
+            && (path.starts_with("/api/v1/residents")
+                || path.starts_with("/api/v1/sales")
+                || path.starts_with("/api/v1/sim-")
+                || path.starts_with("/api/v1/loans")
+                || path.starts_with("/api/v1/holds")
+                || (read && path.starts_with("/api/v1/loan-rules")))
+            && path != "/api/v1/residents/{id}/erase")
+}
+
+/// Staff assign and cancel; partners do the work; both read jobs; anyone handling a device may
+/// recycle it.
+fn refurbishment(role: Role, method: &str, path: &str) -> bool {
+    let partner_work = ["/start", "/wipes", "/complete", "/beyond-repair"].iter().any(|a| path.ends_with(a));
+    match (role, method) {
+        (Role::HubStaff, _) if path.starts_with("/api/v1/refurbishment-jobs") => !partner_work,
+        (Role::Partner, "GET") => path.starts_with("/api/v1/refurbishment-jobs"),
+        (Role::Partner, "POST") => partner_work || path == "/api/v1/devices/{id}/recycle",
+        _ => false,
+    }
 }
 
 #[actix_web::test]

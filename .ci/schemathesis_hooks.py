@@ -1,0 +1,52 @@
+"""Schemathesis hooks for .ci/schemathesis.
+
+Two rules the contract states in words but JSON Schema cannot express, applied to generated
+requests so that schema-valid data stays valid for the service:
+
+- A client sends a fresh Idempotency-Key for each distinct request; reusing one for a different
+  request is answered 422 by design. Generated cases reuse a few key values across unrelated
+  bodies, so a well-formed key is replaced with a new random one before each call. Malformed keys
+  are left alone, so their rejection is still tested.
+- Dates of things that already happened (a donation received, a device disposed of, a wipe
+  performed, eligibility verified) cannot be in the future, and "today" moves. Generated future
+  dates are pulled back to today; past and malformed dates are left alone.
+"""
+
+import datetime
+import re
+import uuid
+
+import schemathesis
+
+WELL_FORMED = re.compile(r"^[!-~]{1,255}$")
+PAST_DATES = {"received_on", "disposed_on", "eligibility_verified_on"}
+PAST_TIMES = {"performed_at"}
+
+
+def _pull_back(body):
+    if not isinstance(body, dict):
+        return
+    today = datetime.date.today()
+    for key in PAST_DATES & body.keys():
+        value = body[key]
+        try:
+            if isinstance(value, str) and datetime.date.fromisoformat(value) > today:
+                body[key] = today.isoformat()
+        except ValueError:
+            pass
+    for key in PAST_TIMES & body.keys():
+        value = body[key]
+        try:
+            if isinstance(value, str) and datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).date() > today:
+                body[key] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+        except ValueError:
+            pass
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key" and isinstance(headers[name], str) and WELL_FORMED.match(headers[name]):
+            headers[name] = str(uuid.uuid4())
+    _pull_back(case.body)

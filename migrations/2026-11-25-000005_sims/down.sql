@@ -1,0 +1,3 @@
+DROP TABLE sim_allocations;
+DROP TABLE sims;
+DROP TABLE sim_batches;

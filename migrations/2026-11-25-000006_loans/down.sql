@@ -1,0 +1,3 @@
+DROP TABLE holds;
+DROP TABLE loans;
+DROP TABLE loan_rules;

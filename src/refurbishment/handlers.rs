@@ -1,0 +1,58 @@
+//! Reading jobs: the changes feed partners poll, and single jobs.
+
+use actix_web::{HttpResponse, web};
+use uuid::Uuid;
+
+use super::jobs;
+use super::models::JobFilter;
+use super::repo::{self, Audience};
+use crate::AppState;
+use crate::auth::{Principal, Role};
+use crate::db::run_blocking;
+use crate::http::pagination::{ChangeCursor, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::{ApiError, FieldError, Page, Query};
+
+pub const READERS: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner];
+
+/// `GET /api/v1/refurbishment-jobs?status=&updated_since=`: jobs in the order they last changed,
+/// so a partner can poll with the cursor (or `updated_since`) and see every change once.
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    Query(filter): Query<JobFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        let mut e = ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"));
+        e.kind = "invalid-query";
+        e.errors = vec![FieldError::new("limit", format!("must be between 1 and {MAX_LIMIT}"))];
+        return Err(e);
+    }
+    let after = filter.cursor.as_deref().map(ChangeCursor::parse).transpose()?;
+    let body = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, READERS)?;
+        let audience = match actor.role {
+            Role::Admin => Audience::Everyone,
+            Role::Partner => Audience::Refurbisher(actor.organisation_id.unwrap_or_default()),
+            _ => Audience::Hubs(&actor.hub_ids),
+        };
+        let mut rows = repo::list(conn, &filter, audience, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|j| ChangeCursor::encode(j.updated_at, j.id)) } else { None };
+        Ok(Page { items: jobs::views(conn, rows)?, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let job = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, READERS)?;
+        let (job, _) = jobs::visible(conn, &actor, id)?;
+        jobs::view(conn, job)
+    })
+    .await?;
+    Ok(crate::http::with_etag(HttpResponse::Ok(), job.version, &job))
+}
