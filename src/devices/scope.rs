@@ -41,3 +41,22 @@ pub fn in_custody(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<De
         Err(ApiError::conflict("the device is on its way to your hub; receive it first"))
     }
 }
+
+/// A device about to be handed to a resident (`Sell`, `Lend`): held at the caller's hub (404
+/// naming `device_id` otherwise), not travelling, and in a status that allows `action`. Returns
+/// the device and its hub.
+pub fn for_hand_over(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    action: super::lifecycle::Action,
+) -> Result<(DeviceRow, Uuid), ApiError> {
+    let device = in_custody(conn, actor, id)
+        .map_err(|e| if e.status.as_u16() == 404 { ApiError::unknown_reference("device_id") } else { e })?;
+    super::lifecycle::next(device.status, action).map_err(super::moves::illegal)?;
+    if device.transfer_to_hub_id.is_some() {
+        return Err(ApiError::conflict("the device is in transit between hubs"));
+    }
+    let hub = device.hub_id.ok_or_else(|| ApiError::conflict("the device is not at a hub"))?;
+    Ok((device, hub))
+}

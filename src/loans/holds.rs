@@ -124,11 +124,7 @@ pub async fn create(
             return Err(ApiError::unknown_reference("hub_id"));
         }
         in_transaction(conn, |conn| {
-            let resident = crate::residents::repo::lock(conn, input.resident_id)?
-                .ok_or_else(|| ApiError::unknown_reference("resident_id"))?;
-            if resident.erased_at.is_some() {
-                return Err(ApiError::conflict("this resident's record was erased; register them again"));
-            }
+            let resident = crate::residents::repo::lock_for_service(conn, input.resident_id)?;
             let hold: Hold = diesel::insert_into(holds::table)
                 .values((
                     holds::id.eq(new_id()),

@@ -35,18 +35,8 @@ pub async fn checkout(
             return Err(e);
         }
         in_transaction(conn, |conn| {
-            let resident = crate::residents::repo::lock(conn, input.resident_id)?
-                .ok_or_else(|| ApiError::unknown_reference("resident_id"))?;
-            if resident.erased_at.is_some() {
-                return Err(ApiError::conflict("this resident's record was erased; register them again"));
-            }
-            let device = crate::devices::scope::in_custody(conn, &actor, input.device_id)
-                .map_err(|e| if e.status.as_u16() == 404 { ApiError::unknown_reference("device_id") } else { e })?;
-            crate::devices::lifecycle::next(device.status, Action::Lend).map_err(moves::illegal)?;
-            let hub = device.hub_id.ok_or_else(|| ApiError::conflict("the device is not at a hub"))?;
-            if device.transfer_to_hub_id.is_some() {
-                return Err(ApiError::conflict("the device is in transit between hubs"));
-            }
+            let resident = crate::residents::repo::lock_for_service(conn, input.resident_id)?;
+            let (device, hub) = crate::devices::scope::for_hand_over(conn, &actor, input.device_id, Action::Lend)?;
             let hold = repo::ready_hold_for_device(conn, device.id)?;
             if device.status == DeviceStatus::Reserved && hold.as_ref().is_none_or(|h| h.resident_id != resident.id) {
                 return Err(refusal(

@@ -20,6 +20,16 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ResidentRow
     residents::table.find(id).select(ResidentRow::as_select()).for_update().first(conn).optional()
 }
 
+/// The resident a device, SIM or hold is being given to, locked for the transaction: 404 (naming
+/// `resident_id`) if unknown, 409 if their record was erased.
+pub fn lock_for_service(conn: &mut PgConnection, id: Uuid) -> Result<ResidentRow, crate::http::ApiError> {
+    let resident = lock(conn, id)?.ok_or_else(|| crate::http::ApiError::unknown_reference("resident_id"))?;
+    if resident.erased_at.is_some() {
+        return Err(crate::http::ApiError::conflict("this resident's record was erased; register them again"));
+    }
+    Ok(resident)
+}
+
 pub fn by_reference(conn: &mut PgConnection, reference: &str) -> QueryResult<Vec<ResidentRow>> {
     residents::table
         .filter(residents::reference.eq(reference.trim().to_uppercase()))

@@ -64,18 +64,8 @@ pub async fn sell(
             return Err(e);
         }
         in_transaction(conn, |conn| {
-            let resident = crate::residents::repo::lock(conn, input.resident_id)?
-                .ok_or_else(|| ApiError::unknown_reference("resident_id"))?;
-            if resident.erased_at.is_some() {
-                return Err(ApiError::conflict("this resident's record was erased; register them again"));
-            }
-            let device = crate::devices::scope::in_custody(conn, &actor, input.device_id)
-                .map_err(|e| if e.status.as_u16() == 404 { ApiError::unknown_reference("device_id") } else { e })?;
-            crate::devices::lifecycle::next(device.status, Action::Sell).map_err(moves::illegal)?;
-            if device.transfer_to_hub_id.is_some() {
-                return Err(ApiError::conflict("the device is in transit between hubs"));
-            }
-            let hub_id = device.hub_id.ok_or_else(|| ApiError::conflict("the device is not at a hub"))?;
+            let resident = crate::residents::repo::lock_for_service(conn, input.resident_id)?;
+            let (device, hub_id) = crate::devices::scope::for_hand_over(conn, &actor, input.device_id, Action::Sell)?;
             if let Some(session_id) = input.session_id {
                 let session = repo::find_session(conn, session_id)?
                     .filter(|s| actor.works_at(s.hub_id))

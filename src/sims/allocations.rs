@@ -142,11 +142,7 @@ pub async fn allocate(
     let allocation = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
         in_transaction(conn, |conn| {
-            let resident = crate::residents::repo::lock(conn, input.resident_id)?
-                .ok_or_else(|| ApiError::unknown_reference("resident_id"))?;
-            if resident.erased_at.is_some() {
-                return Err(ApiError::conflict("this resident's record was erased; register them again"));
-            }
+            let resident = crate::residents::repo::lock_for_service(conn, input.resident_id)?;
             if active_count(conn, resident.id)? >= limit {
                 return Err(ApiError::new(
                     actix_web::http::StatusCode::CONFLICT,
