@@ -13,6 +13,7 @@ pub mod donations;
 pub mod health;
 pub mod http;
 pub mod hubs;
+pub mod impact;
 pub mod loans;
 pub mod organisations;
 pub mod refurbishment;

@@ -405,6 +405,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    impact_factor_sets (id) {
+        id -> Uuid,
+        name -> Text,
+        version -> Text,
+        source -> Text,
+        displacement_bp -> Int4,
+        is_default -> Bool,
+        locked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    impact_factors (set_id, category) {
+        set_id -> Uuid,
+        category -> Text,
+        manufacture_co2e_g -> Int8,
+        weight_g -> Int4,
+        reliability -> Nullable<Int2>,
+        source_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    impact_ledger (device_id) {
+        device_id -> Uuid,
+        set_id -> Uuid,
+        kind -> Text,
+        category -> Text,
+        co2e_saved_g -> Int8,
+        landfill_saved_g -> Int8,
+        weight_source -> Text,
+        occurred_at -> Timestamptz,
+        hub_id -> Nullable<Uuid>,
+        donation_id -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
 diesel::joinable!(sims -> sim_batches (batch_id));
 diesel::joinable!(sim_allocations -> sims (sim_id));
@@ -447,4 +486,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     loan_rules,
     loans,
     holds,
+    impact_factor_sets,
+    impact_factors,
+    impact_ledger,
 );

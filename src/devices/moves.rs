@@ -101,6 +101,9 @@ pub fn apply(
     let Some(updated) = updated else {
         return Err(changed_meanwhile(conn, device.id));
     };
+    if let Some(kind) = mv.action.and_then(crate::impact::ledger::kind_for) {
+        crate::impact::ledger::record(conn, &updated, kind)?;
+    }
     history::record(
         conn,
         Change {

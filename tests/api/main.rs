@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod hubs;
 mod idempotency;
+mod impact;
 mod loans;
 mod organisations;
 mod refurbishment;

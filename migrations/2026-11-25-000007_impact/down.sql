@@ -1,0 +1,5 @@
+DROP TABLE impact_ledger;
+DROP TRIGGER impact_factors_frozen ON impact_factors;
+DROP FUNCTION impact_factors_frozen();
+DROP TABLE impact_factors;
+DROP TABLE impact_factor_sets;

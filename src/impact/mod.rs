@@ -1,0 +1,10 @@
+//! Carbon and landfill savings. Factor sets (versioned; frozen by the database once a device has
+//! been counted under them) and the per-device ledger: when a device is first put back into use
+//! (sold or first lent) its saving is recorded under the default set, in the same transaction as
+//! the move; a recycled device that was never reused counts its landfill only. One entry per device
+//! for its whole life, so refunds, returns and re-loans never count twice.
+//!
+//! Method: `co2e_saved = manufacture_co2e(category) × displacement`; `landfill_saved = weight`
+//! (the device's own weight when known, else the category average). See docs/impact-methodology.md.
+
+pub mod ledger;

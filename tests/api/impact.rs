@@ -1,0 +1,114 @@
+//! The per-device impact ledger, written with the moves that put devices back into use.
+
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use tech4all::auth::Role;
+use tech4all::db::schema::{impact_factor_sets, impact_factors, impact_ledger};
+
+use crate::helpers::{TestApp, json_ok};
+
+fn entries(app: &TestApp, device: Uuid) -> Vec<(String, i64, i64, String)> {
+    impact_ledger::table
+        .filter(impact_ledger::device_id.eq(device))
+        .select((
+            impact_ledger::kind,
+            impact_ledger::co2e_saved_g,
+            impact_ledger::landfill_saved_g,
+            impact_ledger::weight_source,
+        ))
+        .load(&mut app.conn())
+        .expect("reads ledger")
+}
+
+#[actix_web::test]
+async fn a_sale_records_the_devices_saving_once_whatever_refunds_and_resales_follow() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Sale Library");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let device = app.ready_device(hub);
+    let resident = app.resident(&staff.token, "First Buyer").await;
+    let sale = json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+    // Restart 2021 laptop: 265.32 kg × 0.5 = 132.66 kg CO2e; the device's own 1.6 kg.
+    assert_eq!(entries(&app, device), [("reused".to_owned(), 132_660, 1_600, "device".to_owned())]);
+    json_ok(
+        app.post_json(
+            &format!("/api/v1/sales/{}/refund", sale["id"].as_str().expect("id")),
+            Some(&staff.token),
+            &json!({"reason": "changed mind"}),
+        )
+        .await,
+    )
+    .await;
+    let other = app.resident(&staff.token, "Second Buyer").await;
+    json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": device, "resident_id": other, "payment_method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(entries(&app, device).len(), 1, "refund and resale never count twice");
+    let locked: Option<chrono::DateTime<chrono::Utc>> = impact_factor_sets::table
+        .filter(impact_factor_sets::is_default.eq(true))
+        .select(impact_factor_sets::locked_at)
+        .first(&mut app.conn())
+        .expect("default set");
+    assert!(locked.is_some(), "a set in use is frozen");
+    let change = diesel::update(impact_factors::table.filter(impact_factors::category.eq("laptop")))
+        .set(impact_factors::manufacture_co2e_g.eq(1))
+        .execute(&mut app.conn());
+    assert!(change.is_err(), "the database refuses to change factors already used");
+}
+
+#[actix_web::test]
+async fn a_loan_counts_once_across_returns_and_re_loans_and_recycling_counts_landfill_only() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Stretford Library");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let device = app.ready_device(hub);
+    for name in ["Borrower One", "Borrower Two"] {
+        let resident = app.resident(&staff.token, name).await;
+        let loan = json_ok(
+            app.post_json("/api/v1/loans", Some(&staff.token), &json!({"device_id": device, "resident_id": resident}))
+                .await,
+        )
+        .await;
+        json_ok(
+            app.post_json(
+                &format!("/api/v1/loans/{}/return", loan["id"].as_str().expect("id")),
+                Some(&staff.token),
+                &json!({"condition": "ok"}),
+            )
+            .await,
+        )
+        .await;
+    }
+    assert_eq!(entries(&app, device).len(), 1);
+    assert_eq!(entries(&app, device)[0].0, "reused");
+
+    // A device never reused and recycled: landfill only, at the category average weight.
+    let broken = app.ready_device(hub);
+    {
+        use tech4all::db::schema::devices;
+        diesel::update(devices::table.find(broken))
+            .set((devices::status.eq("beyond_repair"), devices::weight_g.eq(None::<i32>)))
+            .execute(&mut app.conn())
+            .expect("breaks");
+    }
+    let recycler = app.insert_organisation("Recycler");
+    let body = json!({"recycler_id": recycler, "waste_transfer_note": "WTN-9", "disposed_on": "2026-11-20"});
+    json_ok(app.post_json(&format!("/api/v1/devices/{broken}/recycle"), Some(&staff.token), &body).await).await;
+    assert_eq!(entries(&app, broken), [("recycled".to_owned(), 0, 1_830, "category_average".to_owned())]);
+}
