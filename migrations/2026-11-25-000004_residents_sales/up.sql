@@ -44,6 +44,8 @@ CREATE TABLE sales_sessions (
     held_on     date NOT NULL,
     name        text CHECK (length(name) <= 200),
     closed_at   timestamptz,
+    -- Devices still set aside when the session closed (they went back to stock).
+    unsold_at_close integer CHECK (unsold_at_close >= 0),
     created_by  uuid REFERENCES users (id),
     version     integer NOT NULL DEFAULT 1,
     created_at  timestamptz NOT NULL DEFAULT now(),

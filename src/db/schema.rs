@@ -249,6 +249,7 @@ diesel::table! {
         held_on -> Date,
         name -> Nullable<Text>,
         closed_at -> Nullable<Timestamptz>,
+        unsold_at_close -> Nullable<Int4>,
         created_by -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,

@@ -62,10 +62,10 @@ pub async fn transfer(
             }
             let to = crate::hubs::repo::find(conn, input.to_hub_id)?.ok_or_else(|| ApiError::unknown_reference("to_hub_id"))?;
             if !to.active {
-                return Err(ApiError::invalid_field("to_hub_id", "the hub is not active"));
+                return Err(ApiError::conflict("to_hub_id: the hub is no longer active"));
             }
             if device.hub_id == Some(to.id) {
-                return Err(ApiError::invalid_field("to_hub_id", "the device is already at this hub"));
+                return Err(ApiError::conflict("to_hub_id: the device is already at this hub"));
             }
             let mut mv = Move::new("transfer_started").details(json!({ "to_hub_id": to.id, "note": input.note }));
             mv.transfer_to_hub_id = Some(Some(to.id));

@@ -38,14 +38,18 @@ pub async fn recycle(
     problems.check(
         input.disposed_on >= earliest && input.disposed_on <= today + chrono::Days::new(1),
         "disposed_on",
-        "must be a date from 2000-01-01 up to today",
+        "must be a date from 2000-01-01, not in the future",
     );
     problems.finish()?;
     let id = id.into_inner();
     let device = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, &[Role::Admin, Role::HubStaff, Role::Partner])?;
         in_transaction(conn, |conn| {
-            let device = scope::visible(conn, &actor, id)?;
+            let device = if actor.role == Role::Partner {
+                scope::visible(conn, &actor, id)?
+            } else {
+                scope::in_custody(conn, &actor, id)?
+            };
             if actor.role == Role::Partner {
                 // A partner recycles only what its own latest job declared beyond repair.
                 let latest = crate::refurbishment::repo::latest_job_of(conn, id)?;
@@ -56,12 +60,13 @@ pub async fn recycle(
             let recycler = crate::organisations::repo::find(conn, input.recycler_id)?
                 .ok_or_else(|| ApiError::unknown_reference("recycler_id"))?;
             if !recycler.plays(OrganisationRole::Recycler) {
-                return Err(ApiError::invalid_field("recycler_id", "this organisation is not recorded as a recycler"));
+                return Err(crate::refurbishment::assign::wrong_part("recycler_id", "a recycler"));
             }
-            let mv = Move::new("recycled").action(Action::Recycle).details(json!({
+            let mut mv = Move::new("recycled").action(Action::Recycle).details(json!({
                 "recycler_id": recycler.id,
                 "waste_transfer_note": input.waste_transfer_note.trim(),
             }));
+            mv.transfer_to_hub_id = Some(None);
             let recycled = moves::apply(conn, &device, Some(actor.user_id), mv)?;
             diesel::insert_into(disposal_records::table)
                 .values((

@@ -72,7 +72,7 @@ pub async fn create(
         let donor = crate::organisations::repo::find(conn, input.donor_id)?
             .ok_or_else(|| ApiError::unknown_reference("donor_id"))?;
         if !donor.plays(OrganisationRole::Donor) {
-            return Err(ApiError::invalid_field("donor_id", "this organisation is not recorded as a donor"));
+            return Err(crate::refurbishment::assign::wrong_part("donor_id", "a donor"));
         }
         Ok(Donation::new(repo::insert(conn, &input, actor.user_id)?, 0))
     })

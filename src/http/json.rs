@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
 
@@ -34,7 +35,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 return Err(ApiError::unsupported_media_type("application/json"));
             }
             let bytes = read_body(&mut payload, declared, limit).await?;
-            parse_json(&bytes).map(Json)
+            parse_json_object(&bytes).map(Json)
         })
     }
 }
@@ -111,29 +112,49 @@ pub fn field_error(path: &str, message: &str) -> FieldError {
 }
 
 /// Parses a JSON document: syntax errors are 400, shape errors (types, missing or unknown
-/// fields) are 422 with the field named.
+/// fields) are 422 with the field named. Whole numbers written with a fraction (`8.0`) count as
+/// integers, as JSON Schema says they are.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    shape(document(bytes)?)
+}
+
+/// A request body that must be a JSON object (every `Json<T>` body is one).
+pub fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = document(bytes)?;
+    if !value.is_object() {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    shape(value)
+}
+
+/// The syntax step: any well-formed JSON document, with whole-number floats made integers.
+fn document(bytes: &[u8]) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::malformed_body("the request body is empty; send a JSON document"));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::malformed_body(format!("the body is not valid JSON: {e}")))?;
+    Ok(whole_numbers(value))
+}
+
+/// The shape step: the document as `T`, naming the field at fault.
+fn shape<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        // Some shape errors (an enum given `null`) surface as syntax errors; if the document is
-        // well-formed JSON, the problem is the shape, and the field is named.
-        let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
-        match inner.classify() {
-            serde_json::error::Category::Data => ApiError::validation(vec![field_error(&path, &inner.to_string())]),
-            serde_json::error::Category::Syntax if well_formed() => {
-                let message = format!("invalid value: {}", without_position(&inner.to_string()));
-                ApiError::validation(vec![field_error(&path, &message)])
-            }
-            _ => ApiError::malformed_body(format!("the body is not valid JSON: {inner}")),
-        }
-    })?;
-    de.end().map_err(|e| ApiError::malformed_body(format!("unexpected data after the JSON document: {e}")))?;
-    Ok(value)
+        ApiError::validation(vec![field_error(&path, &err.into_inner().to_string())])
+    })
+}
+
+fn whole_numbers(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
+        other => other,
+    }
 }
 
 /// A typed query string. Unknown parameters are refused so a typo never silently widens a list.

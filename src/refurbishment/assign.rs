@@ -21,6 +21,14 @@ use crate::organisations::models::OrganisationRole;
 
 pub const MAX_DEVICES: usize = 1000;
 
+/// An organisation named for a part it does not play: a conflict with what is on record about it
+/// (an admin can add the part), not a malformed request.
+pub fn wrong_part(field: &str, part: &str) -> ApiError {
+    let mut e = ApiError::conflict(format!("{field}: this organisation is not recorded as {part}"));
+    e.errors = vec![crate::http::FieldError::new(field, format!("is not recorded as {part}"))];
+    e
+}
+
 /// The devices to assign, each checked: visible to the actor, in its custody and not travelling.
 fn devices_for(conn: &mut PgConnection, actor: &Actor, input: &AssignJobs) -> Result<Vec<DeviceRow>, ApiError> {
     if let Some(donation) = input.donation_id {
@@ -33,7 +41,11 @@ fn devices_for(conn: &mut PgConnection, actor: &Actor, input: &AssignJobs) -> Re
             .filter(devices::transfer_to_hub_id.is_null())
             .select(DeviceRow::as_select())
             .order(devices::id)
-            .load(conn)?;
+            .load(conn)?
+            .into_iter()
+            // Devices of the donation since moved to another hub are that hub's to assign.
+            .filter(|d| actor.is_admin() || d.hub_id.is_some_and(|h| actor.hub_ids.contains(&h)))
+            .collect();
         if rows.is_empty() {
             return Err(ApiError::conflict("the donation has no received devices waiting for refurbishment"));
         }
@@ -91,10 +103,7 @@ pub async fn assign(
         let refurbisher = crate::organisations::repo::find(conn, input.refurbisher_id)?
             .ok_or_else(|| ApiError::unknown_reference("refurbisher_id"))?;
         if !refurbisher.plays(OrganisationRole::Refurbisher) {
-            return Err(ApiError::invalid_field(
-                "refurbisher_id",
-                "this organisation is not recorded as a refurbisher",
-            ));
+            return Err(wrong_part("refurbisher_id", "a refurbisher"));
         }
         in_transaction(conn, |conn| {
             let devices = devices_for(conn, &actor, &input)?;
@@ -107,7 +116,7 @@ pub async fn assign(
                         refurbishment_jobs::refurbisher_id.eq(refurbisher.id),
                         refurbishment_jobs::assigned_by.eq(actor.user_id),
                         refurbishment_jobs::return_hub_id.eq(device.hub_id),
-                        refurbishment_jobs::notes.eq(input.notes.as_deref().map(str::trim)),
+                        refurbishment_jobs::notes.eq(crate::http::trimmed(input.notes.clone())),
                     ))
                     .returning(JobRow::as_returning())
                     .get_result(conn)?;

@@ -36,10 +36,13 @@ pub async fn list(
             Role::Partner => Audience::Refurbisher(actor.organisation_id.unwrap_or_default()),
             _ => Audience::Hubs(&actor.hub_ids),
         };
-        let mut rows = repo::list(conn, &filter, audience, after, limit + 1)?;
-        let more = rows.len() as i64 > limit;
+        let mut rows = repo::list(conn, &filter, audience, after, limit)?;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|j| ChangeCursor::encode(j.updated_at, j.id)) } else { None };
+        // A changes feed always says where to continue: the last job seen, or where the caller was.
+        let next_cursor = rows
+            .last()
+            .map(|j| ChangeCursor::encode(j.updated_at, j.id))
+            .or_else(|| after.map(|c| ChangeCursor::encode(c.updated_at, c.id)));
         Ok(Page { items: jobs::views(conn, rows)?, next_cursor })
     })
     .await?;

@@ -60,9 +60,14 @@ pub fn visible(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(JobR
 /// 409 naming the job's status and what may be done with it now.
 pub fn illegal(status: JobStatus, action: JobAction) -> ApiError {
     let allowed: Vec<&str> = rules::allowed(status).iter().map(|a| a.as_str()).collect();
-    ApiError::conflict(format!("a job that is {status} does not allow {action}"))
-        .with_extension("current_status", status.as_str())
-        .with_extension("allowed_actions", allowed)
+    ApiError::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "illegal-transition",
+        "Not allowed in the job's status",
+        format!("a job that is {status} does not allow {action}"),
+    )
+    .with_extension("current_status", status.as_str())
+    .with_extension("allowed_actions", allowed)
 }
 
 /// Checks `action` is allowed and returns the job's next status.

@@ -48,6 +48,12 @@ pub async fn search(
                 Err(_) => Vec::new(),
             },
             (None, None, None) if actor.is_admin() => repo::all(conn, &page)?,
+            (None, None, None) => {
+                let mut e = ApiError::forbidden();
+                e.detail =
+                    "hub staff find residents by reference, or by name and postcode; only admins list them".into();
+                return Err(e);
+            }
             _ => {
                 let mut e = ApiError::bad_request("find a resident by reference, or by name and postcode together");
                 e.kind = "invalid-query";

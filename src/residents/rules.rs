@@ -66,16 +66,18 @@ pub fn check_update(patch: &mut UpdateResident) -> Result<(), crate::http::ApiEr
     problems.finish()?;
     patch.name = patch.name.as_ref().map(|n| n.trim().to_owned());
     patch.email = patch.email.as_ref().map(|e| e.as_ref().map(|e| e.to_lowercase()));
+    patch.phone = patch.phone.as_ref().map(|p| p.as_ref().map(|p| p.trim().to_owned()));
     Ok(())
 }
 
 fn check_verified_on(problems: &mut Problems, date: Option<chrono::NaiveDate>) {
     if let Some(d) = date {
         let today = chrono::Utc::now().date_naive();
+        let earliest = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(chrono::NaiveDate::MIN);
         problems.check(
-            d <= today + chrono::Days::new(1) && d >= today - chrono::Days::new(3660),
+            d <= today + chrono::Days::new(1) && d >= earliest,
             "eligibility_verified_on",
-            "must be a date within the last ten years, not in the future",
+            "must be a date from 2000-01-01, not in the future",
         );
     }
 }

@@ -144,6 +144,7 @@ pub struct SessionRow {
     pub held_on: NaiveDate,
     pub name: Option<String>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub unsold_at_close: Option<i32>,
     pub created_by: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,

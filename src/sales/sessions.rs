@@ -19,7 +19,10 @@ const STAFF: &[Role] = &[Role::Admin, Role::HubStaff];
 
 fn view(conn: &mut PgConnection, row: SessionRow) -> Result<Session, ApiError> {
     let set_aside = repo::set_aside_devices(conn, row.id)?;
-    let summary = repo::summary(conn, row.id)?;
+    let mut summary = repo::summary(conn, row.id)?;
+    if let Some(unsold) = row.unsold_at_close {
+        summary.unsold_devices = i64::from(unsold);
+    }
     Ok(Session {
         id: row.id,
         hub_id: row.hub_id,
@@ -177,11 +180,13 @@ pub async fn close(state: web::Data<AppState>, who: Principal, id: web::Path<Uui
         let actor = who.actor_in(conn, STAFF)?;
         in_transaction(conn, |conn| {
             let row = visible(conn, &actor, id)?;
+            let unsold = repo::summary(conn, row.id)?.unsold_devices;
             let closed: Option<SessionRow> = diesel::update(
                 sales_sessions::table.filter(sales_sessions::id.eq(id)).filter(sales_sessions::closed_at.is_null()),
             )
             .set((
                 sales_sessions::closed_at.eq(chrono::Utc::now()),
+                sales_sessions::unsold_at_close.eq(unsold as i32),
                 sales_sessions::version.eq(sales_sessions::version + 1),
                 sales_sessions::updated_at.eq(chrono::Utc::now()),
             ))
@@ -189,12 +194,9 @@ pub async fn close(state: web::Data<AppState>, who: Principal, id: web::Path<Uui
             .get_result(conn)
             .optional()?;
             let closed = closed.ok_or_else(|| ApiError::conflict("the session is already closed"))?;
-            let unsold = repo::summary(conn, row.id)?.unsold_devices;
             diesel::delete(sales_session_devices::table.filter(sales_session_devices::session_id.eq(id)))
                 .execute(conn)?;
-            let mut session = view(conn, closed)?;
-            session.summary.unsold_devices = unsold;
-            Ok(session)
+            view(conn, closed)
         })
     })
     .await?;

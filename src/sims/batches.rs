@@ -54,10 +54,7 @@ pub async fn create(
         let supplier = crate::organisations::repo::find(conn, input.supplier_id)?
             .ok_or_else(|| ApiError::unknown_reference("supplier_id"))?;
         if !supplier.plays(OrganisationRole::ConnectivitySupplier) {
-            return Err(ApiError::invalid_field(
-                "supplier_id",
-                "this organisation is not recorded as a connectivity supplier",
-            ));
+            return Err(crate::refurbishment::assign::wrong_part("supplier_id", "a connectivity supplier"));
         }
         Ok(diesel::insert_into(sim_batches::table)
             .values((

@@ -52,7 +52,7 @@ async fn a_donation_comes_from_a_donor_and_not_from_the_future() {
     }
     let not_donor = json!({"donor_id": recycler_only, "hub_id": hub, "received_on": "2026-11-20"});
     assert_eq!(
-        assert_problem(app.post_json("/api/v1/donations", Some(&admin.token), &not_donor).await, 422).await["errors"]
+        assert_problem(app.post_json("/api/v1/donations", Some(&admin.token), &not_donor).await, 409).await["errors"]
             [0]["field"],
         "donor_id"
     );

@@ -280,7 +280,7 @@ async fn a_whole_donation_is_assigned_at_once_and_cancelled_jobs_return_devices(
             &json!({"refurbisher_id": not_refurbisher, "device_ids": [ids[1]]}),
         )
         .await,
-        422,
+        409,
     )
     .await;
     assert_eq!(problem["errors"][0]["field"], "refurbisher_id");
@@ -396,7 +396,12 @@ async fn the_changes_feed_pages_in_update_order() {
         .map(|j| j["id"].as_str().expect("id").to_owned())
         .collect();
     assert_eq!(order, [jobs[1].clone(), jobs[2].clone(), jobs[0].clone()]);
-    assert_eq!(page2["next_cursor"], Value::Null);
+    // A feed always says where to continue; polling from the end gives nothing new.
+    let end = page2["next_cursor"].as_str().expect("cursor").to_owned();
+    let after_end =
+        json_ok(app.get(&format!("/api/v1/refurbishment-jobs?cursor={end}"), Some(&s.partner.token)).await).await;
+    assert_eq!(after_end["items"], json!([]));
+    assert_eq!(after_end["next_cursor"], end.as_str());
     let started = json_ok(app.get("/api/v1/refurbishment-jobs?status=in_progress", Some(&s.partner.token)).await).await;
     assert_eq!(started["items"].as_array().map(Vec::len), Some(1));
     assert_problem(app.get("/api/v1/refurbishment-jobs?cursor=nonsense", Some(&s.partner.token)).await, 400).await;

@@ -33,7 +33,7 @@ async fn staff_register_residents_and_find_them_by_reference_or_name_and_postcod
         json_ok(app.get("/api/v1/residents?name=Ada%20Lovelace&postcode=M33%207YH", Some(&staff.token)).await).await;
     assert_eq!(wrong_postcode["items"], json!([]));
     // No browsing: a bare list, or a name alone, is refused for staff.
-    assert_problem(app.get("/api/v1/residents", Some(&staff.token)).await, 400).await;
+    assert_problem(app.get("/api/v1/residents", Some(&staff.token)).await, 403).await;
     assert_problem(app.get("/api/v1/residents?name=Ada%20Lovelace", Some(&staff.token)).await, 400).await;
     let admin = app.admin().await;
     let all = json_ok(app.get("/api/v1/residents", Some(&admin.token)).await).await;

@@ -285,7 +285,7 @@ async fn a_batch_comes_from_a_connectivity_supplier() {
     }
     let body = json!({"supplier_id": donor, "network": "O2", "kind": "physical_sim", "data_gb_per_month": 25, "duration_months": 12, "received_on": "2026-11-01", "hub_id": d.hub});
     assert_eq!(
-        assert_problem(app.post_json("/api/v1/sim-batches", Some(&d.staff.token), &body).await, 422).await["errors"][0]
+        assert_problem(app.post_json("/api/v1/sim-batches", Some(&d.staff.token), &body).await, 409).await["errors"][0]
             ["field"],
         "supplier_id"
     );
