@@ -70,3 +70,6 @@ CREATE TABLE holds (
 CREATE UNIQUE INDEX holds_one_open_per_resident ON holds (resident_id, hub_id, category) WHERE status IN ('waiting', 'ready');
 CREATE UNIQUE INDEX holds_one_per_device ON holds (device_id) WHERE status = 'ready';
 CREATE INDEX holds_queue_idx ON holds (hub_id, category, created_at) WHERE status = 'waiting';
+
+-- SIM allocations made for a loan now point at it.
+ALTER TABLE sim_allocations ADD CONSTRAINT sim_allocations_loan_id_fkey FOREIGN KEY (loan_id) REFERENCES loans (id);

@@ -30,16 +30,38 @@ CREATE TABLE impact_factors (
 );
 
 CREATE FUNCTION impact_factors_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    set_id uuid := CASE WHEN TG_OP = 'DELETE' THEN OLD.set_id ELSE NEW.set_id END;
 BEGIN
-    IF EXISTS (SELECT 1 FROM impact_factor_sets s WHERE s.id = OLD.set_id AND s.locked_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'factor set % is in use and cannot change', OLD.set_id
+    IF EXISTS (SELECT 1 FROM impact_factor_sets s WHERE s.id = set_id AND s.locked_at IS NOT NULL)
+       OR (TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM impact_factor_sets s WHERE s.id = OLD.set_id AND s.locked_at IS NOT NULL)) THEN
+        RAISE EXCEPTION 'factor set % is in use and cannot change', set_id
             USING ERRCODE = 'restrict_violation', CONSTRAINT = 'impact_factors_frozen';
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END;
 $$;
-CREATE TRIGGER impact_factors_frozen BEFORE UPDATE OR DELETE ON impact_factors
+CREATE TRIGGER impact_factors_frozen BEFORE INSERT OR UPDATE OR DELETE ON impact_factors
     FOR EACH ROW EXECUTE FUNCTION impact_factors_frozen();
+
+-- A set in use keeps its figures and description; only which set is the default may change.
+CREATE FUNCTION impact_factor_sets_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND OLD.locked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'factor set % is in use and cannot be removed', OLD.id
+            USING ERRCODE = 'restrict_violation', CONSTRAINT = 'impact_factor_sets_frozen';
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.locked_at IS NOT NULL
+       AND (NEW.name, NEW.version, NEW.source, NEW.displacement_bp, NEW.locked_at)
+           IS DISTINCT FROM (OLD.name, OLD.version, OLD.source, OLD.displacement_bp, OLD.locked_at) THEN
+        RAISE EXCEPTION 'factor set % is in use and cannot change', OLD.id
+            USING ERRCODE = 'restrict_violation', CONSTRAINT = 'impact_factor_sets_frozen';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$;
+CREATE TRIGGER impact_factor_sets_frozen BEFORE UPDATE OR DELETE ON impact_factor_sets
+    FOR EACH ROW EXECUTE FUNCTION impact_factor_sets_frozen();
 
 CREATE TABLE impact_ledger (
     device_id         uuid PRIMARY KEY REFERENCES devices (id),

@@ -57,6 +57,11 @@ pub struct Actor {
 }
 
 impl Principal {
+    /// A principal from claims already verified elsewhere (the idempotency middleware).
+    pub(crate) fn from_claims(claims: Claims) -> Self {
+        Self { claims }
+    }
+
     /// Confirms the token against the database: the user exists and is active, its role and token
     /// epoch are unchanged, and the API key it came from (if any) is not revoked.
     pub fn actor(&self, conn: &mut PgConnection) -> Result<Actor, ApiError> {

@@ -50,6 +50,9 @@ pub async fn transfer(
         let actor = who.actor_in(conn, STAFF)?;
         in_transaction(conn, |conn| {
             let device = scope::in_custody(conn, &actor, id)?;
+            if crate::refurbishment::repo::open_job_of(conn, id)?.is_some() {
+                return Err(ApiError::conflict("the device has an open refurbishment job; finish or cancel it first"));
+            }
             if let Some(to) = device.transfer_to_hub_id {
                 return Err(ApiError::conflict(format!("the device is already on its way to hub {to}")));
             }
@@ -120,6 +123,29 @@ pub async fn mark_lost(
         in_transaction(conn, |conn| {
             // Lost in transit counts too: either end of the journey may report it.
             let device = scope::visible(conn, &actor, id)?;
+            // Loans and holds have their own ways to end, which keep the resident's record right.
+            match device.status {
+                super::lifecycle::DeviceStatus::OnLoan => {
+                    return Err(ApiError::conflict(
+                        "the device is on loan: write the loan off with POST /api/v1/loans/{id}/mark-lost",
+                    )
+                    .with_extension("current_status", device.status.as_str()));
+                }
+                super::lifecycle::DeviceStatus::Reserved => {
+                    return Err(ApiError::conflict("the device is reserved for a hold: cancel the hold first")
+                        .with_extension("current_status", device.status.as_str()));
+                }
+                _ => {}
+            }
+            // A device lost during refurbishment ends its open job.
+            if let Some(job) = crate::refurbishment::repo::open_job_of(conn, id)? {
+                let changes = crate::refurbishment::jobs::JobChanges {
+                    status: Some(crate::refurbishment::rules::JobStatus::Cancelled),
+                    finished_at: Some(chrono::Utc::now()),
+                    ..Default::default()
+                };
+                crate::refurbishment::jobs::update(conn, &job, changes)?;
+            }
             let mut mv =
                 Move::new("marked_lost").action(Action::MarkLost).details(json!({ "note": input.note.trim() }));
             mv.transfer_to_hub_id = Some(None);

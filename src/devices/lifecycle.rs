@@ -124,7 +124,8 @@ fn transition(current: DeviceStatus, action: Action) -> Option<DeviceStatus> {
     use Action as A;
     use DeviceStatus as S;
     Some(match (current, action) {
-        (S::Received | S::Ready, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
+        // In refurbishment without a job (a damaged return, a faulty refund): give it to a partner.
+        (S::Received | S::Ready | S::InRefurbishment, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
         (S::AwaitingRefurbishment, A::StartRefurbishment) => S::InRefurbishment,
         (S::AwaitingRefurbishment | S::InRefurbishment, A::CancelRefurbishment) => S::Received,
         (S::InRefurbishment, A::CompleteRefurbishment) => S::Ready,
@@ -154,6 +155,7 @@ mod tests {
         Some(match (from, action) {
             (S::Received, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
             (S::Ready, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
+            (S::InRefurbishment, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
             (S::AwaitingRefurbishment, A::StartRefurbishment) => S::InRefurbishment,
             (S::AwaitingRefurbishment, A::CancelRefurbishment) => S::Received,
             (S::InRefurbishment, A::CancelRefurbishment) => S::Received,
@@ -199,7 +201,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 24);
+        assert_eq!(legal, 25);
     }
 
     #[test]

@@ -101,6 +101,12 @@ pub fn apply(
     let Some(updated) = updated else {
         return Err(changed_meanwhile(conn, device.id));
     };
+    // A device that is no longer ready at its hub (sold, lent, moved, lost…) leaves any pop-up
+    // session it was set aside for.
+    if updated.status != DeviceStatus::Ready || updated.transfer_to_hub_id.is_some() || updated.hub_id != device.hub_id
+    {
+        crate::sales::repo::release(conn, updated.id)?;
+    }
     if let Some(kind) = mv.action.and_then(crate::impact::ledger::kind_for) {
         crate::impact::ledger::record(conn, &updated, kind)?;
     }

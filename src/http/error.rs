@@ -322,6 +322,7 @@ impl From<DieselError> for ApiError {
                         let field = info.column_name().unwrap_or("body").to_owned();
                         Self::invalid_field(field, described("violates a rule of the record"))
                     }
+                    DatabaseErrorKind::RestrictViolation => Self::conflict("this record is in use and cannot change"),
                     DatabaseErrorKind::SerializationFailure => {
                         let mut e = Self::conflict("a concurrent change interfered; retry the request");
                         e.retry_after = Some(1);
@@ -331,6 +332,9 @@ impl From<DieselError> for ApiError {
                     _ if info.message().contains("statement timeout") || info.message().contains("lock timeout") => {
                         tracing::warn!(message = info.message(), "database timeout");
                         Self::unavailable()
+                    }
+                    _ if info.message().contains("out of range") => {
+                        Self::invalid_field("body", "a date or number is outside the range the service can store")
                     }
                     // PostgreSQL text cannot hold U+0000; JSON can.
                     _ if info.message().contains("0x00") => {

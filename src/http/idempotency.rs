@@ -75,7 +75,7 @@ fn claim(
     if inserted == 1 {
         return Ok(Claim::Proceed);
     }
-    let stored: Stored = keys::table
+    let stored: Option<Stored> = keys::table
         .find((caller, key))
         .select((
             keys::method,
@@ -88,7 +88,10 @@ fn claim(
             keys::body,
             keys::created_at,
         ))
-        .first(conn)?;
+        .first(conn)
+        .optional()?;
+    // The first attempt failed and freed the key in the meantime: let the caller retry.
+    let Some(stored) = stored else { return Err(in_progress()) };
     if stored.method != method || stored.path != path || stored.request_sha256 != hash {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -133,9 +136,11 @@ fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
 
 /// The caller a key belongs to: the token's subject. Requests without a valid token are left to
 /// the handler (which answers 401) and are not made idempotent.
-fn caller_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
-    let token = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")?;
-    state.keys.verify(token.trim()).ok().map(|claims| claims.sub.to_string())
+fn caller_of(req: &ServiceRequest, state: &AppState) -> Option<(String, crate::auth::Principal)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let claims = state.keys.verify(token.trim()).ok()?;
+    Some((claims.sub.to_string(), crate::auth::Principal::from_claims(claims)))
 }
 
 pub async fn idempotency(
@@ -147,7 +152,7 @@ pub async fn idempotency(
     let (Some(key), Some(state), true) = (key, state, req.method() == Method::POST) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let Some(caller) = caller_of(&req, &state) else {
+    let Some((caller, principal)) = caller_of(&req, &state) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let key = match key {
@@ -173,7 +178,12 @@ pub async fn idempotency(
 
     let claimed = {
         let (caller, key, method, path) = (caller.clone(), key.clone(), method.clone(), path.clone());
-        run_blocking(&state.pool, move |conn| claim(conn, &caller, &key, &method, &path, &hash)).await
+        run_blocking(&state.pool, move |conn| {
+            // A disabled account or a revoked key replays nothing (stored answers may hold secrets).
+            principal.actor(conn)?;
+            claim(conn, &caller, &key, &method, &path, &hash)
+        })
+        .await
     };
     match claimed {
         Err(e) => Ok(problem(req, e)),

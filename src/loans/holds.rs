@@ -63,21 +63,25 @@ pub fn match_queue(
     category: Category,
     actor: Option<Uuid>,
 ) -> Result<(), ApiError> {
-    loop {
-        let free: Option<DeviceRow> = devices::table
-            .filter(devices::hub_id.eq(hub))
-            .filter(devices::category.eq(category))
-            .filter(devices::status.eq(DeviceStatus::Ready))
-            .filter(devices::transfer_to_hub_id.is_null())
-            .select(DeviceRow::as_select())
-            .order(devices::id)
-            .first(conn)
-            .optional()?;
-        let Some(device) = free else { return Ok(()) };
-        if crate::sales::repo::set_aside_for(conn, device.id)?.is_some() || offer(conn, &device, actor)?.is_none() {
-            return Ok(());
+    let free: Vec<DeviceRow> = devices::table
+        .filter(devices::hub_id.eq(hub))
+        .filter(devices::category.eq(category))
+        .filter(devices::status.eq(DeviceStatus::Ready))
+        .filter(devices::transfer_to_hub_id.is_null())
+        .select(DeviceRow::as_select())
+        .order(devices::id)
+        .limit(100)
+        .load(conn)?;
+    for device in free {
+        // Devices set aside for a pop-up sale are not free to reserve.
+        if crate::sales::repo::set_aside_for(conn, device.id)?.is_some() {
+            continue;
+        }
+        if offer(conn, &device, actor)?.is_none() {
+            break;
         }
     }
+    Ok(())
 }
 
 /// Expires ready holds past their time at a hub, releasing each device to the next in the queue.
@@ -202,7 +206,9 @@ pub async fn cancel(state: web::Data<AppState>, who: Principal, id: web::Path<Uu
     let hold = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
         in_transaction(conn, |conn| {
-            let hold = visible(conn, &actor, id)?;
+            visible(conn, &actor, id)?;
+            // Locked, so an expiry sweep running at the same moment cannot act on it too.
+            let hold: Hold = holds::table.find(id).select(Hold::as_select()).for_update().first(conn)?;
             if !matches!(hold.status, HoldStatus::Waiting | HoldStatus::Ready) {
                 return Err(ApiError::conflict(format!("the hold is already {}", hold.status))
                     .with_extension("current_status", hold.status.as_str()));

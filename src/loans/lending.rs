@@ -72,7 +72,9 @@ pub async fn checkout(
             }
             let standard = rules::due_on(now, rule.loan_days as u32);
             let due = match input.due_on {
-                Some(d) if d <= today => return Err(ApiError::invalid_field("due_on", "must be after today")),
+                Some(d) if d <= today || d > today + chrono::Days::new(366) => {
+                    return Err(ApiError::invalid_field("due_on", "must be after today and within a year"));
+                }
                 Some(d) => d.max(standard),
                 None => standard,
             };
@@ -204,6 +206,7 @@ pub async fn renew(state: web::Data<AppState>, who: Principal, id: web::Path<Uui
                 .filter(devices::hub_id.eq(loan.hub_id))
                 .filter(devices::category.eq(category))
                 .filter(devices::status.eq(DeviceStatus::Ready))
+                .filter(devices::transfer_to_hub_id.is_null())
                 .count()
                 .get_result(conn)?;
             rules::check_renewal(

@@ -98,7 +98,8 @@ fn issue(
     if taken == 0 {
         return Err(ApiError::conflict("the SIM was just given to someone else"));
     }
-    let today = chrono::Utc::now().date_naive();
+    // Days in the scheme's time zone, as for loans.
+    let today = crate::loans::rules::local_date(chrono::Utc::now());
     let (sale_id, loan_id, replaces_id) = links;
     Ok(diesel::insert_into(sim_allocations::table)
         .values((
@@ -156,6 +157,13 @@ pub async fn allocate(
                     .is_some_and(|s| s.resident_id == resident.id && actor.works_at(s.hub_id));
                 if !ok {
                     return Err(ApiError::unknown_reference("sale_id"));
+                }
+            }
+            if let Some(loan) = input.loan_id {
+                let ok = crate::loans::repo::find(conn, loan)?
+                    .is_some_and(|l| l.resident_id == resident.id && actor.works_at(l.hub_id));
+                if !ok {
+                    return Err(ApiError::unknown_reference("loan_id"));
                 }
             }
             let (sim, batch) = pick(conn, &actor, &input)?;
