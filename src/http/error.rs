@@ -289,6 +289,9 @@ fn constraint_field(constraint: &str) -> Option<&'static str> {
         "residents_ward_id_fkey" => "ward_id",
         "residents_registered_at_hub_id_fkey" => "hub_id",
         "sales_sessions_hub_id_fkey" => "hub_id",
+        "sim_allocations_hub_id_fkey" => "hub_id",
+        "loans_returned_to_hub_id_fkey" => "hub_id",
+        "holds_hub_id_fkey" => "hub_id",
         _ => return None,
     })
 }

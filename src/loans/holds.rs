@@ -157,8 +157,17 @@ pub async fn list(
     let page = PageRequest::new(filter.limit, filter.cursor)?;
     let body = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
-        let hubs: Vec<Uuid> =
-            if actor.is_admin() { filter.hub_id.into_iter().collect() } else { actor.hub_ids.clone() };
+        let hubs: Vec<Uuid> = if actor.is_admin() {
+            // Every hub with a reservation past its time.
+            holds::table
+                .filter(holds::status.eq(HoldStatus::Ready))
+                .filter(holds::expires_at.lt(chrono::Utc::now()))
+                .select(holds::hub_id)
+                .distinct()
+                .load(conn)?
+        } else {
+            actor.hub_ids.clone()
+        };
         for hub in &hubs {
             in_transaction(conn, |conn| expire_due(conn, *hub))?;
         }

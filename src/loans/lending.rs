@@ -119,15 +119,6 @@ pub async fn return_loan(
     let id = id.into_inner();
     let loan = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
-        let hub = match input.hub_id {
-            Some(h) if actor.works_at(h) => h,
-            Some(_) => return Err(ApiError::unknown_reference("hub_id")),
-            None => actor
-                .hub_ids
-                .first()
-                .copied()
-                .ok_or_else(|| ApiError::invalid_field("hub_id", "say which hub is receiving the device"))?,
-        };
         in_transaction(conn, |conn| {
             let loan = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("loan"))?;
             if !loan.is_open() {
@@ -137,6 +128,13 @@ pub async fn return_loan(
                     "this loan was already returned or marked lost".into(),
                 ));
             }
+            // Received at the hub named, else the member of staff's hub; an admin without a hub
+            // receives it where it was lent.
+            let hub = match input.hub_id {
+                Some(h) if actor.works_at(h) && crate::hubs::repo::find(conn, h)?.is_some() => h,
+                Some(_) => return Err(ApiError::unknown_reference("hub_id")),
+                None => actor.hub_ids.first().copied().unwrap_or(loan.hub_id),
+            };
             let now = chrono::Utc::now();
             let updated: LoanRow = diesel::update(
                 loans::table
