@@ -242,13 +242,17 @@ impl Drop for EmbeddedPostgres {
 /// The folder holding `initdb` and `postgres`: PATH first, then Debian's versioned folders
 /// (newest version first).
 fn find_binaries() -> Result<PathBuf, EmbeddedError> {
+    find_binaries_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
+}
+
+fn find_binaries_in(path_var: Option<std::ffi::OsString>, versioned_root: &Path) -> Result<PathBuf, EmbeddedError> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(path) = std::env::var_os("PATH")
+    if let Some(path) = path_var
         && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
     {
         return Ok(dir);
     }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(versioned_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -346,4 +350,33 @@ fn tail(path: &Path, lines: usize) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_server_binaries_the_error_says_how_to_get_them() {
+        let empty = std::env::temp_dir().join(format!("t4a-no-pg-{}", std::process::id()));
+        fs::create_dir_all(&empty).expect("creates dir");
+        let err = find_binaries_in(Some(empty.clone().into_os_string()), &empty).expect_err("none there");
+        let message = err.to_string();
+        assert!(message.contains("apt-get install -y postgresql") && message.contains("DATABASE_URL"), "{message}");
+        let _ = fs::remove_dir_all(&empty);
+    }
+
+    #[test]
+    fn the_newest_versioned_folder_is_preferred() {
+        let root = std::env::temp_dir().join(format!("t4a-pg-versions-{}", std::process::id()));
+        for v in ["13", "15"] {
+            let bin = root.join(v).join("bin");
+            fs::create_dir_all(&bin).expect("creates dir");
+            fs::write(bin.join("initdb"), "").expect("writes");
+            fs::write(bin.join("postgres"), "").expect("writes");
+        }
+        let found = find_binaries_in(None, &root).expect("finds one");
+        assert_eq!(found, root.join("15").join("bin"));
+        let _ = fs::remove_dir_all(&root);
+    }
 }

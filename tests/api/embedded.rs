@@ -207,3 +207,48 @@ fn migrations_started_by_several_instances_at_once_apply_once() {
     let applied: Vec<usize> = handles.into_iter().map(|h| h.join().expect("joins").expect("migrates")).collect();
     assert_eq!(applied.iter().filter(|n| **n > 0).count(), 1, "exactly one instance applied them: {applied:?}");
 }
+
+#[test]
+fn the_command_line_creates_users_and_applies_retention_against_database_url() {
+    let url = crate::helpers::fresh_database();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tech4all"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs the binary");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            use std::io::Write;
+            pipe.write_all(text.as_bytes()).expect("writes stdin");
+        }
+        let out = child.wait_with_output().expect("finishes");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, _) = run(&["user", "create", "--email", "cli@example.org", "--role", "reporter"], None);
+    assert!(
+        ok && stdout.contains("created reporter user cli@example.org") && stdout.contains("password (shown once)"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(
+        &["user", "create", "--email", "pw@example.org", "--role", "admin", "--password-stdin"],
+        Some("a long enough password\n"),
+    );
+    assert!(ok && !stdout.contains("password (shown once)"), "{stdout}");
+    let (ok, _, stderr) =
+        run(&["user", "create", "--email", "x@example.org", "--role", "hub_staff", "--hub", "No Such Hub"], None);
+    assert!(!ok && stderr.contains("no hub named"), "{stderr}");
+    let (ok, _, stderr) = run(&["user", "create", "--email", "cli@example.org", "--role", "reporter"], None);
+    assert!(!ok && stderr.contains("already exists"), "{stderr}");
+    let (ok, stdout, _) = run(&["retention", "apply", "--dry-run"], None);
+    assert!(ok && stdout.contains("0 resident(s)"), "{stdout}");
+    let (ok, stdout, _) = run(&["openapi"], None);
+    assert!(ok && stdout.starts_with("openapi: 3.1"));
+}
