@@ -59,6 +59,7 @@ pub fn route_table() -> RouteTable {
     sales::routes(&mut table);
     sims::routes(&mut table);
     loans::routes(&mut table);
+    impact::routes(&mut table);
     table
 }
 

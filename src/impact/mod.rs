@@ -7,4 +7,14 @@
 //! Method: `co2e_saved = manufacture_co2e(category) × displacement`; `landfill_saved = weight`
 //! (the device's own weight when known, else the category average). See docs/impact-methodology.md.
 
+pub mod handlers;
 pub mod ledger;
+
+use crate::http::RouteTable;
+
+pub fn routes(table: &mut RouteTable) {
+    table
+        .get("/api/v1/impact/factor-sets", handlers::list_sets)
+        .get("/api/v1/impact/factor-sets/{id}", handlers::get_set)
+        .get("/api/v1/devices/{id}/impact", handlers::device_impact);
+}

@@ -112,3 +112,46 @@ async fn a_loan_counts_once_across_returns_and_re_loans_and_recycling_counts_lan
     json_ok(app.post_json(&format!("/api/v1/devices/{broken}/recycle"), Some(&staff.token), &body).await).await;
     assert_eq!(entries(&app, broken), [("recycled".to_owned(), 0, 1_830, "category_average".to_owned())]);
 }
+
+#[actix_web::test]
+async fn the_device_impact_and_the_factor_sets_behind_it_can_be_read() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Altrincham Library");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let device = app.ready_device(hub);
+    let before = json_ok(app.get(&format!("/api/v1/devices/{device}/impact"), Some(&staff.token)).await).await;
+    assert_eq!(before["counted"], false);
+    let resident = app.resident(&staff.token, "Impact Buyer").await;
+    json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": device, "resident_id": resident, "payment_method": "card"}),
+        )
+        .await,
+    )
+    .await;
+    let after = json_ok(app.get(&format!("/api/v1/devices/{device}/impact"), Some(&staff.token)).await).await;
+    assert_eq!((after["counted"].clone(), after["kind"].clone()), (json!(true), json!("reused")));
+    assert_eq!((after["co2e_saved_kg"].clone(), after["landfill_saved_kg"].clone()), (json!(132.66), json!(1.6)));
+
+    let reporter = app.user(Role::Reporter).await;
+    let sets = json_ok(app.get("/api/v1/impact/factor-sets", Some(&reporter.token)).await).await;
+    let items = sets["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    let restart = items.iter().find(|s| s["is_default"] == true).expect("a default set");
+    assert_eq!(
+        (restart["version"].clone(), restart["displacement"].clone(), restart["in_use"].clone()),
+        (json!("2021"), json!(0.5), json!(true))
+    );
+    let laptop =
+        restart["factors"].as_array().expect("factors").iter().find(|f| f["category"] == "laptop").expect("laptop");
+    assert_eq!((laptop["manufacture_co2e_kg"].clone(), laptop["weight_kg"].clone()), (json!(265.32), json!(1.83)));
+    let one = json_ok(
+        app.get(&format!("/api/v1/impact/factor-sets/{}", restart["id"].as_str().expect("id")), Some(&reporter.token))
+            .await,
+    )
+    .await;
+    assert_eq!(one["name"], restart["name"]);
+    assert_eq!(app.get(&format!("/api/v1/devices/{device}/impact"), Some(&reporter.token)).await.status(), 403);
+}

@@ -101,7 +101,10 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
 fn allowed(role: Role, method: &str, path: &str) -> bool {
     let read = method == "GET";
     role == Role::Admin
-        || (read && (path.starts_with("/api/v1/hubs") || path.starts_with("/api/v1/wards")))
+        || (read
+            && (path.starts_with("/api/v1/hubs")
+                || path.starts_with("/api/v1/wards")
+                || path.starts_with("/api/v1/impact")))
         || path.starts_with("/api/v1/me")
         || (role == Role::HubStaff
             && ((read && path.starts_with("/api/v1/organisations"))
