@@ -17,6 +17,7 @@ pub mod impact;
 pub mod loans;
 pub mod organisations;
 pub mod refurbishment;
+pub mod reports;
 pub mod residents;
 pub mod sales;
 pub mod sims;
@@ -60,6 +61,7 @@ pub fn route_table() -> RouteTable {
     sims::routes(&mut table);
     loans::routes(&mut table);
     impact::routes(&mut table);
+    reports::routes(&mut table);
     table
 }
 

@@ -1,3 +1,4 @@
+DROP TABLE impact_rollup;
 DROP TABLE impact_ledger;
 DROP TRIGGER impact_factors_frozen ON impact_factors;
 DROP FUNCTION impact_factors_frozen();

@@ -78,6 +78,27 @@ CREATE TABLE impact_ledger (
 );
 CREATE INDEX impact_ledger_occurred_idx ON impact_ledger (occurred_at);
 
+-- Ledger totals by month, donor, category, hub, ward and kind, kept in the same transaction as each
+-- ledger entry, so reports cost the number of groups, not the number of devices. Weights are
+-- split into those known from the device and a count of devices using the category average, so a
+-- report can recompute landfill under another factor set without reading devices.
+CREATE TABLE impact_rollup (
+    month                  date NOT NULL,
+    donor_id               uuid,
+    category               text NOT NULL,
+    hub_id                 uuid,
+    ward_id                uuid,
+    kind                   text NOT NULL CHECK (kind IN ('reused', 'recycled')),
+    set_id                 uuid NOT NULL REFERENCES impact_factor_sets (id),
+    devices                bigint NOT NULL DEFAULT 0,
+    co2e_saved_g           bigint NOT NULL DEFAULT 0,
+    landfill_saved_g       bigint NOT NULL DEFAULT 0,
+    known_weight_g         bigint NOT NULL DEFAULT 0,
+    unknown_weight_devices bigint NOT NULL DEFAULT 0,
+    CONSTRAINT impact_rollup_key UNIQUE NULLS NOT DISTINCT (month, donor_id, category, hub_id, ward_id, kind, set_id)
+);
+CREATE INDEX impact_rollup_month_idx ON impact_rollup (month);
+
 INSERT INTO impact_factor_sets (id, name, version, source, displacement_bp, is_default) VALUES
   ('00000000-0000-7000-8000-0000000000a1', 'Restart Project device categories', '2021', 'The Restart Project, Fixometer category table, 2nd revision (2021): restarters.net migration 2021_08_13_000439_update_lca_unpowered_categories; source data TheRestartProject/environmental-impact-data. Displacement 0.5 as used by the Fixometer.', 5000, true),
   ('00000000-0000-7000-8000-0000000000a2', 'ADEME Base Empreinte via Boavizta', '1', 'Embodied CO2e from ADEME Base Empreinte as collected in Boavizta factors.yml (laptop 175, desktop 277, tablet 75.9, smartphone 84, monitor 64.7 kg). Categories without an ADEME figure and all average weights come from the Restart Project 2021 table. Displacement 0.5.', 5000, false);

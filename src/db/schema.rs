@@ -445,6 +445,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    impact_rollup (month, category, kind, set_id) {
+        month -> Date,
+        donor_id -> Nullable<Uuid>,
+        category -> Text,
+        hub_id -> Nullable<Uuid>,
+        ward_id -> Nullable<Uuid>,
+        kind -> Text,
+        set_id -> Uuid,
+        devices -> Int8,
+        co2e_saved_g -> Int8,
+        landfill_saved_g -> Int8,
+        known_weight_g -> Int8,
+        unknown_weight_devices -> Int8,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
 diesel::joinable!(sims -> sim_batches (batch_id));
 diesel::joinable!(sim_allocations -> sims (sim_id));
@@ -490,4 +507,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     impact_factor_sets,
     impact_factors,
     impact_ledger,
+    impact_rollup,
 );

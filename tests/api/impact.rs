@@ -155,3 +155,86 @@ async fn the_device_impact_and_the_factor_sets_behind_it_can_be_read() {
     assert_eq!(one["name"], restart["name"]);
     assert_eq!(app.get(&format!("/api/v1/devices/{device}/impact"), Some(&reporter.token)).await.status(), 403);
 }
+
+#[actix_web::test]
+async fn the_sustainability_report_adds_up_the_same_whatever_the_grouping_and_can_ask_what_if() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Old Trafford Pop-up");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    for name in ["Buyer A", "Buyer B"] {
+        let device = app.ready_device(hub);
+        let resident = app.resident(&staff.token, name).await;
+        json_ok(
+            app.post_json(
+                "/api/v1/sales",
+                Some(&staff.token),
+                &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
+            )
+            .await,
+        )
+        .await;
+    }
+    let reporter = app.user(Role::Reporter).await;
+    let plain = json_ok(app.get("/api/v1/reports/sustainability", Some(&reporter.token)).await).await;
+    assert_eq!(
+        plain["totals"],
+        json!({"devices_reused": 2, "devices_recycled": 0, "co2e_saved_kg": 265.32, "landfill_saved_kg": 3.2})
+    );
+    for group_by in ["category", "month", "hub,quarter", "donor,month", "ward"] {
+        let grouped = json_ok(
+            app.get(&format!("/api/v1/reports/sustainability?group_by={group_by}"), Some(&reporter.token)).await,
+        )
+        .await;
+        assert_eq!(grouped["totals"], plain["totals"], "{group_by}");
+        let reused: i64 = grouped["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["devices_reused"].as_i64().expect("n"))
+            .sum();
+        assert_eq!(reused, 2, "{group_by}");
+    }
+    let by_hub = json_ok(app.get("/api/v1/reports/sustainability?group_by=hub", Some(&reporter.token)).await).await;
+    assert_eq!(by_hub["groups"][0]["hub_id"], hub.to_string());
+
+    // The same two laptops under the ADEME/Boavizta set: 2 × 175 kg × 0.5.
+    let what_if = json_ok(
+        app.get(
+            "/api/v1/reports/sustainability?factor_set=00000000-0000-7000-8000-0000000000a2",
+            Some(&reporter.token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(what_if["totals"]["co2e_saved_kg"], 175.0);
+    assert_eq!(what_if["totals"]["landfill_saved_kg"], 3.2, "landfill uses the devices' own weights");
+
+    let csv = app
+        .client
+        .get(app.url("/api/v1/reports/sustainability?group_by=category"))
+        .bearer_auth(&reporter.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("sent");
+    let text = csv.text().await.expect("text");
+    assert!(
+        text.starts_with(
+            "category,devices_reused,devices_recycled,co2e_saved_kg,landfill_saved_kg\nlaptop,2,0,265.320,3.200"
+        ),
+        "{text}"
+    );
+
+    assert_eq!(
+        app.get("/api/v1/reports/sustainability?group_by=donor,donor", Some(&reporter.token)).await.status(),
+        400
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/sustainability?factor_set={}", Uuid::now_v7()), Some(&reporter.token))
+            .await
+            .status(),
+        404
+    );
+    let partner = app.user(Role::Partner).await;
+    assert_eq!(app.get("/api/v1/reports/sustainability", Some(&partner.token)).await.status(), 403);
+}

@@ -1,0 +1,10 @@
+//! Reports for council officers and funders: aggregates only, read from rollups kept in the same
+//! transactions as the events they count, so their cost follows the number of groups.
+
+pub mod sustainability;
+
+use crate::http::RouteTable;
+
+pub fn routes(table: &mut RouteTable) {
+    table.get("/api/v1/reports/sustainability", sustainability::report);
+}

@@ -1,0 +1,376 @@
+//! `GET /api/v1/reports/sustainability?from=&to=&group_by=&factor_set=`: devices reused and
+//! recycled, kg CO2e and landfill saved, grouped by up to two of donor, category, hub, ward, month
+//! and quarter. Sums are of integer grams, so totals are identical whatever the grouping.
+//! `factor_set=` recomputes the same devices under another set ("what if").
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Uuid as SqlUuid};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{Principal, Role};
+use crate::db::run_blocking;
+use crate::db::schema::{impact_factor_sets, impact_factors};
+use crate::donations::report::ReportFormat;
+use crate::http::{ApiError, FieldError, Query};
+
+crate::text_enum! {
+    pub enum Dimension {
+        Donor => "donor",
+        Category => "category",
+        Hub => "hub",
+        Ward => "ward",
+        Month => "month",
+        Quarter => "quarter",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Up to two dimensions, comma-separated: `donor,month`.
+    pub group_by: Option<String>,
+    pub factor_set: Option<Uuid>,
+    pub format: Option<ReportFormat>,
+}
+
+/// The dimensions asked for, or why they cannot be used.
+pub fn parse_group_by(raw: Option<&str>) -> Result<Vec<Dimension>, String> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(Vec::new()) };
+    let mut dims = Vec::new();
+    for part in raw.split(',') {
+        let d: Dimension = part.trim().parse()?;
+        if dims.contains(&d) {
+            return Err(format!("{d} is named twice"));
+        }
+        dims.push(d);
+    }
+    if dims.len() > 2 {
+        Err("group by at most two of donor, category, hub, ward, month, quarter".into())
+    } else {
+        Ok(dims)
+    }
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+pub struct RollupRow {
+    #[diesel(sql_type = Date)]
+    pub month: NaiveDate,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub donor_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub hub_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub ward_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub devices: i64,
+    #[diesel(sql_type = BigInt)]
+    pub co2e_saved_g: i64,
+    #[diesel(sql_type = BigInt)]
+    pub landfill_saved_g: i64,
+    #[diesel(sql_type = BigInt)]
+    pub known_weight_g: i64,
+    #[diesel(sql_type = BigInt)]
+    pub unknown_weight_devices: i64,
+}
+
+/// Grams for one group, before they are shown as kilograms.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sums {
+    pub reused: i64,
+    pub recycled: i64,
+    pub co2e_g: i64,
+    pub landfill_g: i64,
+}
+
+/// A set's figures: (manufacture g CO2e, average weight g) per category, and displacement.
+pub struct WhatIf {
+    pub factors: BTreeMap<String, (i64, i64)>,
+    pub displacement_bp: i64,
+}
+
+/// One rollup row's contribution, as recorded or recomputed under another set.
+pub fn contribution(row: &RollupRow, what_if: Option<&WhatIf>) -> Sums {
+    let reused = row.kind == "reused";
+    let (co2e_g, landfill_g) = match what_if.and_then(|w| w.factors.get(&row.category).map(|f| (w, f))) {
+        Some((w, &(co2e, weight))) => {
+            let per_device = if reused { (co2e * w.displacement_bp + 5_000) / 10_000 } else { 0 };
+            (per_device * row.devices, row.known_weight_g + row.unknown_weight_devices * weight)
+        }
+        None => (row.co2e_saved_g, row.landfill_saved_g),
+    };
+    Sums {
+        reused: if reused { row.devices } else { 0 },
+        recycled: if reused { 0 } else { row.devices },
+        co2e_g,
+        landfill_g,
+    }
+}
+
+/// A group's values, one per dimension asked for.
+pub type GroupKey = Vec<(Dimension, String)>;
+
+impl Sums {
+    fn add(&mut self, other: Sums) {
+        self.reused += other.reused;
+        self.recycled += other.recycled;
+        self.co2e_g += other.co2e_g;
+        self.landfill_g += other.landfill_g;
+    }
+}
+
+fn key(row: &RollupRow, dims: &[Dimension]) -> GroupKey {
+    dims.iter()
+        .map(|d| {
+            let value = match d {
+                Dimension::Donor => row.donor_id.map(|u| u.to_string()).unwrap_or_default(),
+                Dimension::Category => row.category.clone(),
+                Dimension::Hub => row.hub_id.map(|u| u.to_string()).unwrap_or_default(),
+                Dimension::Ward => row.ward_id.map(|u| u.to_string()).unwrap_or_default(),
+                Dimension::Month => format!("{:04}-{:02}", row.month.year(), row.month.month()),
+                Dimension::Quarter => format!("{:04}-Q{}", row.month.year(), (row.month.month() - 1) / 3 + 1),
+            };
+            (*d, value)
+        })
+        .collect()
+}
+
+/// Groups rollup rows by the dimensions asked for; returns the groups and the grand total.
+pub fn group(rows: &[RollupRow], dims: &[Dimension], what_if: Option<&WhatIf>) -> (Vec<(GroupKey, Sums)>, Sums) {
+    let mut groups: BTreeMap<Vec<String>, (GroupKey, Sums)> = BTreeMap::new();
+    let mut total = Sums::default();
+    for row in rows {
+        let c = contribution(row, what_if);
+        total.add(c);
+        let k = key(row, dims);
+        let sort_key = k.iter().map(|(_, v)| v.clone()).collect();
+        groups.entry(sort_key).or_insert_with(|| (k, Sums::default())).1.add(c);
+    }
+    (groups.into_values().collect(), total)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    pub devices_reused: i64,
+    pub devices_recycled: i64,
+    pub co2e_saved_kg: f64,
+    pub landfill_saved_kg: f64,
+}
+
+impl From<Sums> for Figures {
+    fn from(s: Sums) -> Self {
+        Self {
+            devices_reused: s.reused,
+            devices_recycled: s.recycled,
+            co2e_saved_kg: s.co2e_g as f64 / 1000.0,
+            landfill_saved_kg: s.landfill_g as f64 / 1000.0,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Group {
+    #[serde(flatten)]
+    pub keys: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub group_by: Vec<Dimension>,
+    /// The set the figures are computed under; null when each device counts under the set it was
+    /// recorded with.
+    pub factor_set_id: Option<Uuid>,
+    pub totals: Figures,
+    pub groups: Vec<Group>,
+}
+
+fn bad_query(field: &str, message: String) -> ApiError {
+    let mut e = ApiError::bad_request(format!("{field}: {message}"));
+    e.kind = "invalid-query";
+    e.errors = vec![FieldError::new(field, message)];
+    e
+}
+
+pub async fn report(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    Query(query): Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let dims = parse_group_by(query.group_by.as_deref()).map_err(|m| bad_query("group_by", m))?;
+    let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
+    let (from, to, set) = (query.from, query.to, query.factor_set);
+    let report = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, &[Role::Admin, Role::Reporter, Role::HubStaff])?;
+        let what_if = match set {
+            None => None,
+            Some(id) => {
+                let bp: i32 = impact_factor_sets::table
+                    .find(id)
+                    .select(impact_factor_sets::displacement_bp)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| {
+                        let mut e = ApiError::not_found("factor set");
+                        e.errors = vec![FieldError::new("factor_set", "no such factor set")];
+                        e
+                    })?;
+                let factors = impact_factors::table
+                    .filter(impact_factors::set_id.eq(id))
+                    .select((impact_factors::category, impact_factors::manufacture_co2e_g, impact_factors::weight_g))
+                    .load::<(String, i64, i32)>(conn)?
+                    .into_iter()
+                    .map(|(c, co2e, w)| (c, (co2e, i64::from(w))))
+                    .collect();
+                Some(WhatIf { factors, displacement_bp: i64::from(bp) })
+            }
+        };
+        // Within what PostgreSQL dates hold.
+        let (earliest, latest) = (NaiveDate::from_ymd_opt(1, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
+        let (earliest, latest) = (earliest.unwrap_or_default(), latest.unwrap_or_default());
+        let first = from.map(|d| d.with_day(1).unwrap_or(d)).unwrap_or(earliest).clamp(earliest, latest);
+        let last = to.unwrap_or(latest).clamp(earliest, latest);
+        let rows: Vec<RollupRow> = diesel::sql_query(
+            "SELECT month, donor_id, category, hub_id, ward_id, kind, sum(devices)::bigint AS devices, \
+             sum(co2e_saved_g)::bigint AS co2e_saved_g, sum(landfill_saved_g)::bigint AS landfill_saved_g, \
+             sum(known_weight_g)::bigint AS known_weight_g, sum(unknown_weight_devices)::bigint AS unknown_weight_devices \
+             FROM impact_rollup WHERE month >= $1 AND month <= $2 \
+             GROUP BY month, donor_id, category, hub_id, ward_id, kind",
+        )
+        .bind::<Date, _>(first)
+        .bind::<Date, _>(last)
+        .load(conn)?;
+        let (groups, total) = group(&rows, &dims, what_if.as_ref());
+        Ok(Report {
+            from,
+            to,
+            group_by: dims.clone(),
+            factor_set_id: set,
+            totals: Figures::from(total),
+            groups: groups
+                .into_iter()
+                .map(|(k, s)| Group {
+                    keys: k.into_iter().map(|(d, v)| (format!("{}{}", d.as_str(), if matches!(d, Dimension::Donor | Dimension::Hub | Dimension::Ward) { "_id" } else { "" }), v)).collect(),
+                    figures: Figures::from(s),
+                })
+                .collect(),
+        })
+    })
+    .await?;
+    if csv {
+        let mut header: Vec<String> = report
+            .group_by
+            .iter()
+            .map(|d| match d {
+                Dimension::Donor | Dimension::Hub | Dimension::Ward => format!("{d}_id"),
+                other => other.to_string(),
+            })
+            .collect();
+        header.extend(["devices_reused", "devices_recycled", "co2e_saved_kg", "landfill_saved_kg"].map(String::from));
+        let rows: Vec<Vec<String>> = report
+            .groups
+            .iter()
+            .map(|g| {
+                let mut row: Vec<String> = header[..report.group_by.len()]
+                    .iter()
+                    .map(|h| g.keys.get(h).cloned().unwrap_or_default())
+                    .collect();
+                row.extend([
+                    g.figures.devices_reused.to_string(),
+                    g.figures.devices_recycled.to_string(),
+                    format!("{:.3}", g.figures.co2e_saved_kg),
+                    format!("{:.3}", g.figures.landfill_saved_kg),
+                ]);
+                row
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        return crate::http::csv::response("sustainability.csv", &header, &rows);
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        month: (i32, u32),
+        category: &str,
+        kind: &str,
+        devices: i64,
+        co2e: i64,
+        landfill: i64,
+        known: i64,
+        unknown: i64,
+    ) -> RollupRow {
+        RollupRow {
+            month: NaiveDate::from_ymd_opt(month.0, month.1, 1).expect("date"),
+            donor_id: None,
+            category: category.into(),
+            hub_id: None,
+            ward_id: None,
+            kind: kind.into(),
+            devices,
+            co2e_saved_g: co2e,
+            landfill_saved_g: landfill,
+            known_weight_g: known,
+            unknown_weight_devices: unknown,
+        }
+    }
+
+    #[test]
+    fn group_by_accepts_up_to_two_distinct_dimensions() {
+        assert_eq!(parse_group_by(Some("donor,month")), Ok(vec![Dimension::Donor, Dimension::Month]));
+        assert_eq!(parse_group_by(None), Ok(vec![]));
+        assert!(parse_group_by(Some("donor,donor")).is_err());
+        assert!(parse_group_by(Some("donor,month,hub")).is_err());
+        assert!(parse_group_by(Some("colour")).is_err());
+    }
+
+    #[test]
+    fn totals_are_the_same_whatever_the_grouping() {
+        let rows = vec![
+            row((2026, 1), "laptop", "reused", 3, 397_980, 5_490, 0, 3),
+            row((2026, 2), "tablet", "reused", 2, 114_490, 1_540, 0, 2),
+            row((2026, 4), "laptop", "recycled", 1, 0, 1_830, 0, 1),
+        ];
+        let (_, plain) = group(&rows, &[], None);
+        for dims in [vec![Dimension::Category], vec![Dimension::Month], vec![Dimension::Quarter, Dimension::Category]] {
+            let (groups, total) = group(&rows, &dims, None);
+            assert_eq!(total, plain);
+            let mut summed = Sums::default();
+            for (_, s) in &groups {
+                summed.add(*s);
+            }
+            assert_eq!(summed, plain, "{dims:?}");
+        }
+        assert_eq!(plain, Sums { reused: 5, recycled: 1, co2e_g: 512_470, landfill_g: 8_860 });
+    }
+
+    #[test]
+    fn another_factor_set_recomputes_the_same_devices() {
+        let rows = vec![row((2026, 1), "laptop", "reused", 2, 265_320, 3_660, 1_500, 1)];
+        let ademe =
+            WhatIf { factors: [("laptop".to_owned(), (175_000, 1_830))].into_iter().collect(), displacement_bp: 5_000 };
+        let (_, total) = group(&rows, &[], Some(&ademe));
+        assert_eq!(total.co2e_g, 175_000, "2 × 175 kg × 0.5");
+        assert_eq!(total.landfill_g, 1_500 + 1_830, "known weight plus one category average");
+    }
+}
