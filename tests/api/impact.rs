@@ -238,3 +238,54 @@ async fn the_sustainability_report_adds_up_the_same_whatever_the_grouping_and_ca
     let partner = app.user(Role::Partner).await;
     assert_eq!(app.get("/api/v1/reports/sustainability", Some(&partner.token)).await.status(), 403);
 }
+
+#[actix_web::test]
+async fn a_donor_sees_what_its_devices_became_and_what_they_saved() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Sale Library");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let donor = app.insert_organisation("Royal Mail");
+    let donation = crate::donations::create_donation(&app, &staff.token, donor, hub).await;
+    let donation_id: Uuid = donation["id"].as_str().expect("id").parse().expect("uuid");
+    json_ok(
+        app.post_json(
+            &format!("/api/v1/donations/{donation_id}/devices"),
+            Some(&staff.token),
+            &json!([{"category": "laptop"}, {"category": "tablet"}]),
+        )
+        .await,
+    )
+    .await;
+    let sold = app.ready_device(hub);
+    {
+        use tech4all::db::schema::devices;
+        diesel::update(devices::table.find(sold))
+            .set(devices::donation_id.eq(donation_id))
+            .execute(&mut app.conn())
+            .expect("links");
+    }
+    let resident = app.resident(&staff.token, "Donor Beneficiary").await;
+    json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": sold, "resident_id": resident, "payment_method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+
+    let reporter = app.user(Role::Reporter).await;
+    let statement =
+        json_ok(app.get(&format!("/api/v1/organisations/{donor}/impact"), Some(&reporter.token)).await).await;
+    assert_eq!(statement["devices_donated"], 3);
+    assert_eq!(statement["outcomes"]["awaiting_refurbishment"], 2);
+    assert_eq!(statement["outcomes"]["distributed"], 1);
+    assert_eq!((statement["devices_reused"].clone(), statement["co2e_saved_kg"].clone()), (json!(1), json!(132.66)));
+    assert_eq!(
+        app.get(&format!("/api/v1/organisations/{}/impact", Uuid::now_v7()), Some(&reporter.token)).await.status(),
+        404
+    );
+    let partner = app.user(Role::Partner).await;
+    assert_eq!(app.get(&format!("/api/v1/organisations/{donor}/impact"), Some(&partner.token)).await.status(), 403);
+}

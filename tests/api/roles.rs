@@ -106,6 +106,7 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
                 || path.starts_with("/api/v1/wards")
                 || path.starts_with("/api/v1/impact")))
         || (read && path.starts_with("/api/v1/reports") && matches!(role, Role::Reporter | Role::HubStaff))
+        || (read && path == "/api/v1/organisations/{id}/impact" && role == Role::Reporter)
         || path.starts_with("/api/v1/me")
         || (role == Role::HubStaff
             && ((read && path.starts_with("/api/v1/organisations"))
