@@ -289,3 +289,46 @@ async fn a_donor_sees_what_its_devices_became_and_what_they_saved() {
     let partner = app.user(Role::Partner).await;
     assert_eq!(app.get(&format!("/api/v1/organisations/{donor}/impact"), Some(&partner.token)).await.status(), 403);
 }
+
+#[actix_web::test]
+async fn the_example_reporting_script_pulls_the_figures() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Partington Community Centre");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let device = app.ready_device(hub);
+    let resident = app.resident(&staff.token, "Script Buyer").await;
+    json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+    let (_, email) = app.create_account(Role::Reporter, vec![], None);
+    let csv_path = std::env::temp_dir().join(format!("t4a-monthly-{}.csv", Uuid::now_v7().simple()));
+    let args = vec![
+        format!("{}/examples/sustainability_report.py", env!("CARGO_MANIFEST_DIR")),
+        "--base".into(),
+        app.address.clone(),
+        "--email".into(),
+        email,
+        "--password".into(),
+        crate::helpers::PASSWORD.into(),
+        "--csv".into(),
+        csv_path.display().to_string(),
+    ];
+    // Off the runtime thread: the service under test answers on it.
+    let output =
+        actix_web::rt::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
+            .await
+            .expect("joins")
+            .expect("runs python3");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("CO2e saved: 132.7 kg"), "{stdout}");
+    let csv = std::fs::read_to_string(&csv_path).expect("csv written");
+    assert!(csv.starts_with("month,devices_reused"), "{csv}");
+    let _ = std::fs::remove_file(&csv_path);
+}
