@@ -1,6 +1,7 @@
 //! Reports for council officers and funders: aggregates only, read from rollups kept in the same
 //! transactions as the events they count, so their cost follows the number of groups.
 
+pub mod chart;
 pub mod donor;
 pub mod sustainability;
 
@@ -9,5 +10,6 @@ use crate::http::RouteTable;
 pub fn routes(table: &mut RouteTable) {
     table
         .get("/api/v1/reports/sustainability", sustainability::report)
+        .get("/api/v1/reports/sustainability.svg", chart::chart)
         .get("/api/v1/organisations/{id}/impact", donor::donor_impact);
 }

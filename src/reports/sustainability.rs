@@ -206,16 +206,16 @@ fn bad_query(field: &str, message: String) -> ApiError {
     e
 }
 
-pub async fn report(
-    state: web::Data<AppState>,
+/// The report for the given period, grouping and factor set.
+pub async fn build(
+    state: &web::Data<AppState>,
     who: Principal,
-    req: HttpRequest,
-    Query(query): Query<ReportQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let dims = parse_group_by(query.group_by.as_deref()).map_err(|m| bad_query("group_by", m))?;
-    let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let (from, to, set) = (query.from, query.to, query.factor_set);
-    let report = run_blocking(&state.pool, move |conn| {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    set: Option<Uuid>,
+    dims: Vec<Dimension>,
+) -> Result<Report, ApiError> {
+    run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, &[Role::Admin, Role::Reporter, Role::HubStaff])?;
         let what_if = match set {
             None => None,
@@ -271,7 +271,18 @@ pub async fn report(
                 .collect(),
         })
     })
-    .await?;
+    .await
+}
+
+pub async fn report(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    Query(query): Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let dims = parse_group_by(query.group_by.as_deref()).map_err(|m| bad_query("group_by", m))?;
+    let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
+    let report = build(&state, who, query.from, query.to, query.factor_set, dims).await?;
     if csv {
         let mut header: Vec<String> = report
             .group_by

@@ -332,3 +332,28 @@ async fn the_example_reporting_script_pulls_the_figures() {
     assert!(csv.starts_with("month,devices_reused"), "{csv}");
     let _ = std::fs::remove_file(&csv_path);
 }
+
+#[actix_web::test]
+async fn the_sustainability_chart_renders_the_months_and_categories() {
+    let app = TestApp::spawn().await;
+    let hub = app.insert_hub("Lostock Pop-up");
+    let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let device = app.ready_device(hub);
+    let resident = app.resident(&staff.token, "Chart Buyer").await;
+    json_ok(
+        app.post_json(
+            "/api/v1/sales",
+            Some(&staff.token),
+            &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+    let reporter = app.user(Role::Reporter).await;
+    let response = app.get("/api/v1/reports/sustainability.svg", Some(&reporter.token)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let svg = response.text().await.expect("text");
+    let month = tech4all::loans::rules::local_date(chrono::Utc::now()).format("%Y-%m").to_string();
+    assert!(svg.starts_with("<svg") && svg.contains(&format!("{month} laptop: 132.7 kg")), "{svg}");
+}
