@@ -7,7 +7,16 @@ use uuid::Uuid;
 use tech4all::auth::Role;
 use tech4all::db::schema::{impact_factor_sets, impact_factors, impact_ledger};
 
-use crate::helpers::{TestApp, json_ok};
+use crate::helpers::{TestApp, TestUser, json_ok};
+
+/// A refurbished laptop at `hub`, sold by its staff at £60 to a newly registered resident.
+async fn sell_one(app: &TestApp, hub: Uuid, staff: &TestUser, buyer: &str) -> Uuid {
+    let device = app.ready_device(hub);
+    let resident = app.resident(&staff.token, buyer).await;
+    let body = json!({"device_id": device, "resident_id": resident, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &body).await).await;
+    device
+}
 
 fn entries(app: &TestApp, device: Uuid) -> Vec<(String, i64, i64, String)> {
     impact_ledger::table
@@ -295,17 +304,7 @@ async fn the_example_reporting_script_pulls_the_figures() {
     let app = TestApp::spawn().await;
     let hub = app.insert_hub("Partington Community Centre");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
-    let device = app.ready_device(hub);
-    let resident = app.resident(&staff.token, "Script Buyer").await;
-    json_ok(
-        app.post_json(
-            "/api/v1/sales",
-            Some(&staff.token),
-            &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
-        )
-        .await,
-    )
-    .await;
+    sell_one(&app, hub, &staff, "Script Buyer").await;
     let (_, email) = app.create_account(Role::Reporter, vec![], None);
     let csv_path = std::env::temp_dir().join(format!("t4a-monthly-{}.csv", Uuid::now_v7().simple()));
     let args = vec![
@@ -338,17 +337,7 @@ async fn the_sustainability_chart_renders_the_months_and_categories() {
     let app = TestApp::spawn().await;
     let hub = app.insert_hub("Lostock Pop-up");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
-    let device = app.ready_device(hub);
-    let resident = app.resident(&staff.token, "Chart Buyer").await;
-    json_ok(
-        app.post_json(
-            "/api/v1/sales",
-            Some(&staff.token),
-            &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
-        )
-        .await,
-    )
-    .await;
+    sell_one(&app, hub, &staff, "Chart Buyer").await;
     let reporter = app.user(Role::Reporter).await;
     let response = app.get("/api/v1/reports/sustainability.svg", Some(&reporter.token)).await;
     assert_eq!(response.status(), 200);
