@@ -12,10 +12,14 @@ use crate::helpers::{TestApp, TestUser, json_ok};
 /// A refurbished laptop at `hub`, sold by its staff at £60 to a newly registered resident.
 async fn sell_one(app: &TestApp, hub: Uuid, staff: &TestUser, buyer: &str) -> Uuid {
     let device = app.ready_device(hub);
+    sell(app, staff, device, buyer).await;
+    device
+}
+
+async fn sell(app: &TestApp, staff: &TestUser, device: Uuid, buyer: &str) {
     let resident = app.resident(&staff.token, buyer).await;
     let body = json!({"device_id": device, "resident_id": resident, "payment_method": "cash"});
     json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &body).await).await;
-    device
 }
 
 fn entries(app: &TestApp, device: Uuid) -> Vec<(String, i64, i64, String)> {
@@ -171,17 +175,7 @@ async fn the_sustainability_report_adds_up_the_same_whatever_the_grouping_and_ca
     let hub = app.insert_hub("Old Trafford Pop-up");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
     for name in ["Buyer A", "Buyer B"] {
-        let device = app.ready_device(hub);
-        let resident = app.resident(&staff.token, name).await;
-        json_ok(
-            app.post_json(
-                "/api/v1/sales",
-                Some(&staff.token),
-                &json!({"device_id": device, "resident_id": resident, "payment_method": "cash"}),
-            )
-            .await,
-        )
-        .await;
+        sell_one(&app, hub, &staff, name).await;
     }
     let reporter = app.user(Role::Reporter).await;
     let plain = json_ok(app.get("/api/v1/reports/sustainability", Some(&reporter.token)).await).await;
@@ -273,16 +267,7 @@ async fn a_donor_sees_what_its_devices_became_and_what_they_saved() {
             .execute(&mut app.conn())
             .expect("links");
     }
-    let resident = app.resident(&staff.token, "Donor Beneficiary").await;
-    json_ok(
-        app.post_json(
-            "/api/v1/sales",
-            Some(&staff.token),
-            &json!({"device_id": sold, "resident_id": resident, "payment_method": "cash"}),
-        )
-        .await,
-    )
-    .await;
+    sell(&app, &staff, sold, "Donor Beneficiary").await;
 
     let reporter = app.user(Role::Reporter).await;
     let statement =
