@@ -442,11 +442,13 @@ diesel::table! {
         occurred_at -> Timestamptz,
         hub_id -> Nullable<Uuid>,
         donation_id -> Nullable<Uuid>,
+        donor_id -> Nullable<Uuid>,
+        ward_id -> Nullable<Uuid>,
     }
 }
 
 diesel::table! {
-    impact_rollup (month, category, kind, set_id) {
+    impact_rollup (grain, month, category, kind, set_id) {
         month -> Date,
         donor_id -> Nullable<Uuid>,
         category -> Text,
@@ -459,6 +461,55 @@ diesel::table! {
         landfill_saved_g -> Int8,
         known_weight_g -> Int8,
         unknown_weight_devices -> Int8,
+        grain -> Int2,
+    }
+}
+
+diesel::table! {
+    distribution_rollup (month) {
+        month -> Date,
+        hub_id -> Nullable<Uuid>,
+        ward_id -> Nullable<Uuid>,
+        devices_received -> Int8,
+        devices_refurbished -> Int8,
+        devices_recycled -> Int8,
+        devices_sold -> Int8,
+        sales_refunded -> Int8,
+        takings_pence -> Int8,
+        subsidy_pence -> Int8,
+        loans_made -> Int8,
+        sims_allocated -> Int8,
+        sims_replaced -> Int8,
+        sim_data_gb_per_month -> Int8,
+    }
+}
+
+diesel::table! {
+    reach_rollup (month, eligibility) {
+        month -> Date,
+        ward_id -> Nullable<Uuid>,
+        eligibility -> Text,
+        devices_sold -> Int8,
+        devices_lent -> Int8,
+        sims -> Int8,
+    }
+}
+
+diesel::table! {
+    reach_people (month, resident_id) {
+        month -> Date,
+        resident_id -> Uuid,
+        ward_id -> Nullable<Uuid>,
+        eligibility -> Text,
+    }
+}
+
+diesel::table! {
+    open_loans (hub_id, lent_month, due_on) {
+        hub_id -> Uuid,
+        lent_month -> Date,
+        due_on -> Date,
+        loans -> Int8,
     }
 }
 
@@ -508,4 +559,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     impact_factors,
     impact_ledger,
     impact_rollup,
+    distribution_rollup,
+    reach_rollup,
+    reach_people,
+    open_loans,
 );

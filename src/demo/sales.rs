@@ -149,6 +149,7 @@ pub(super) fn ready_laptop(conn: &mut PgConnection, hub: Uuid, refurbisher: Uuid
             from_hub_id: None,
             to_hub_id: Some(hub),
             details: json!({ "source": "Trafford Council IT refresh" }),
+            occurred_at: None,
         },
     )?;
     let job = new_id();

@@ -151,6 +151,7 @@ pub async fn update(
                     from_hub_id: None,
                     to_hub_id: None,
                     details: serde_json::json!({ "changes": diff(&before, &after) }),
+                    occurred_at: None,
                 },
             )?;
             Ok(after)

@@ -2,6 +2,7 @@
 //! as the change. The table refuses UPDATE, DELETE and TRUNCATE (a trigger), so history can only
 //! grow.
 
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde_json::Value;
@@ -23,6 +24,8 @@ pub struct Change {
     pub from_hub_id: Option<Uuid>,
     pub to_hub_id: Option<Uuid>,
     pub details: Value,
+    /// When it happened, if not now (records of past events, such as the demo year).
+    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Insertable)]
@@ -37,6 +40,7 @@ struct NewEvent {
     from_hub_id: Option<Uuid>,
     to_hub_id: Option<Uuid>,
     details: Value,
+    occurred_at: Option<DateTime<Utc>>,
 }
 
 impl From<Change> for NewEvent {
@@ -51,6 +55,7 @@ impl From<Change> for NewEvent {
             from_hub_id: c.from_hub_id,
             to_hub_id: c.to_hub_id,
             details: c.details,
+            occurred_at: c.occurred_at,
         }
     }
 }

@@ -290,6 +290,7 @@ pub async fn import(
                     from_hub_id: None,
                     to_hub_id: Some(donation.hub_id),
                     details: json!({ "donation_id": donation.id, "row": row }),
+                    occurred_at: None,
                 })
                 .collect();
             history::record_all(conn, events)?;

@@ -28,6 +28,8 @@ pub struct Move {
     pub details: Value,
     /// Where the history event says the device is going, when that is not (yet) its hub.
     pub heading_to: Option<Uuid>,
+    /// When the move happened, if not now (records of past events, such as the demo year).
+    pub at: Option<chrono::DateTime<Utc>>,
 }
 
 impl Move {
@@ -39,6 +41,7 @@ impl Move {
             transfer_to_hub_id: None,
             details: Value::Object(Default::default()),
             heading_to: None,
+            at: None,
         }
     }
 
@@ -49,6 +52,11 @@ impl Move {
 
     pub fn details(mut self, details: Value) -> Self {
         self.details = details;
+        self
+    }
+
+    pub fn at(mut self, at: chrono::DateTime<Utc>) -> Self {
+        self.at = Some(at);
         self
     }
 }
@@ -108,7 +116,7 @@ pub fn apply(
         crate::sales::repo::release(conn, updated.id)?;
     }
     if let Some(kind) = mv.action.and_then(crate::impact::ledger::kind_for) {
-        crate::impact::ledger::record(conn, &updated, kind)?;
+        crate::impact::ledger::record(conn, &updated, kind, mv.at.unwrap_or_else(Utc::now))?;
     }
     history::record(
         conn,
@@ -121,6 +129,7 @@ pub fn apply(
             from_hub_id: device.hub_id,
             to_hub_id: mv.heading_to.or(updated.hub_id),
             details: mv.details,
+            occurred_at: mv.at,
         },
     )?;
     Ok(updated)

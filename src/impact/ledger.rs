@@ -1,7 +1,7 @@
 //! The per-device impact ledger: the arithmetic (pure) and the write that `devices::moves` makes
 //! when a device is sold, first lent, or recycled.
 
-use chrono::Datelike;
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
@@ -54,8 +54,9 @@ pub fn kind_for(action: Action) -> Option<Kind> {
 }
 
 /// Records the device's entry under the default factor set unless it already has one, and freezes
-/// the set. Runs inside the move's transaction.
-pub fn record(conn: &mut PgConnection, device: &DeviceRow, kind: Kind) -> QueryResult<()> {
+/// the set. Runs inside the move's transaction; the database adds the entry's donor and ward and
+/// its share of the report rollups (triggers on `impact_ledger`).
+pub fn record(conn: &mut PgConnection, device: &DeviceRow, kind: Kind, at: DateTime<Utc>) -> QueryResult<()> {
     let already: bool = diesel::select(diesel::dsl::exists(impact_ledger::table.find(device.id))).get_result(conn)?;
     if already {
         return Ok(());
@@ -66,6 +67,7 @@ pub fn record(conn: &mut PgConnection, device: &DeviceRow, kind: Kind) -> QueryR
         .first(conn)
         .optional()?;
     let Some((set_id, displacement_bp)) = set else { return Ok(()) };
+    // Every set covers every category (checked when a set is created), so this row exists.
     let (co2e, weight): (i64, i32) = impact_factors::table
         .find((set_id, device.category.as_str()))
         .select((impact_factors::manufacture_co2e_g, impact_factors::weight_g))
@@ -83,71 +85,16 @@ pub fn record(conn: &mut PgConnection, device: &DeviceRow, kind: Kind) -> QueryR
             impact_ledger::co2e_saved_g.eq(s.co2e_g),
             impact_ledger::landfill_saved_g.eq(s.landfill_g),
             impact_ledger::weight_source.eq(if s.weight_from_device { "device" } else { "category_average" }),
-            impact_ledger::occurred_at.eq(chrono::Utc::now()),
+            impact_ledger::occurred_at.eq(at),
             impact_ledger::hub_id.eq(device.hub_id),
             impact_ledger::donation_id.eq(device.donation_id),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    add_to_rollup(conn, device, set_id, kind, s)?;
     diesel::update(impact_factor_sets::table.find(set_id).filter(impact_factor_sets::locked_at.is_null()))
         .set(impact_factor_sets::locked_at.eq(chrono::Utc::now()))
         .execute(conn)?;
     Ok(())
-}
-
-/// Adds one entry to the monthly rollup the reports read.
-fn add_to_rollup(
-    conn: &mut PgConnection,
-    device: &DeviceRow,
-    set_id: uuid::Uuid,
-    kind: Kind,
-    s: Saving,
-) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
-    let month = crate::loans::rules::local_date(chrono::Utc::now()).with_day(1).unwrap_or_default();
-    let donor: Option<uuid::Uuid> = match device.donation_id {
-        Some(d) => crate::db::schema::donations::table
-            .find(d)
-            .select(crate::db::schema::donations::donor_id)
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    let ward: Option<uuid::Uuid> = match device.hub_id {
-        Some(h) => crate::db::schema::hubs::table
-            .find(h)
-            .select(crate::db::schema::hubs::ward_id)
-            .first(conn)
-            .optional()?
-            .flatten(),
-        None => None,
-    };
-    let (known, unknown) = if s.weight_from_device { (s.landfill_g, 0i64) } else { (0i64, 1i64) };
-    diesel::sql_query(
-        "INSERT INTO impact_rollup AS r (month, donor_id, category, hub_id, ward_id, kind, set_id, devices, co2e_saved_g, \
-         landfill_saved_g, known_weight_g, unknown_weight_devices) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11) \
-         ON CONFLICT ON CONSTRAINT impact_rollup_key DO UPDATE SET devices = r.devices + 1, \
-         co2e_saved_g = r.co2e_saved_g + EXCLUDED.co2e_saved_g, landfill_saved_g = r.landfill_saved_g + EXCLUDED.landfill_saved_g, \
-         known_weight_g = r.known_weight_g + EXCLUDED.known_weight_g, \
-         unknown_weight_devices = r.unknown_weight_devices + EXCLUDED.unknown_weight_devices",
-    )
-    .bind::<diesel::sql_types::Date, _>(month)
-    .bind::<Nullable<SqlUuid>, _>(donor)
-    .bind::<Text, _>(device.category.as_str())
-    .bind::<Nullable<SqlUuid>, _>(device.hub_id)
-    .bind::<Nullable<SqlUuid>, _>(ward)
-    .bind::<Text, _>(match kind {
-        Kind::Reused => "reused",
-        Kind::Recycled => "recycled",
-    })
-    .bind::<SqlUuid, _>(set_id)
-    .bind::<BigInt, _>(s.co2e_g)
-    .bind::<BigInt, _>(s.landfill_g)
-    .bind::<BigInt, _>(known)
-    .bind::<BigInt, _>(unknown)
-    .execute(conn)
-    .map(|_| ())
 }
 
 #[cfg(test)]

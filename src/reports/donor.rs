@@ -84,7 +84,7 @@ pub async fn donor_impact(
             "SELECT coalesce(sum(devices) FILTER (WHERE kind = 'reused'), 0)::bigint AS reused, \
              coalesce(sum(devices) FILTER (WHERE kind = 'recycled'), 0)::bigint AS recycled, \
              coalesce(sum(co2e_saved_g), 0)::bigint AS co2e_g, coalesce(sum(landfill_saved_g), 0)::bigint AS landfill_g \
-             FROM impact_rollup WHERE donor_id = $1",
+             FROM impact_rollup WHERE grain = 1 AND donor_id = $1",
         )
         .bind::<diesel::sql_types::Uuid, _>(id)
         .get_result(conn)?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -115,6 +115,26 @@ pub fn contribution(row: &RollupRow, what_if: Option<&WhatIf>) -> Sums {
         recycled: if reused { 0 } else { row.devices },
         co2e_g,
         landfill_g,
+    }
+}
+
+/// Which rollup grain answers a grouping: the rows that keep just the donor (1), hub (2) or ward (4)
+/// asked for, the full rows (7) for a pair of them, and the smallest (0) otherwise. Month, category
+/// and kind are kept at every grain.
+pub fn grain(dims: &[Dimension]) -> i16 {
+    let bits: Vec<i16> = dims
+        .iter()
+        .filter_map(|d| match d {
+            Dimension::Donor => Some(1),
+            Dimension::Hub => Some(2),
+            Dimension::Ward => Some(4),
+            _ => None,
+        })
+        .collect();
+    match bits.as_slice() {
+        [] => 0,
+        [one] => *one,
+        _ => 7,
     }
 }
 
@@ -249,11 +269,12 @@ pub async fn build(
             "SELECT month, donor_id, category, hub_id, ward_id, kind, sum(devices)::bigint AS devices, \
              sum(co2e_saved_g)::bigint AS co2e_saved_g, sum(landfill_saved_g)::bigint AS landfill_saved_g, \
              sum(known_weight_g)::bigint AS known_weight_g, sum(unknown_weight_devices)::bigint AS unknown_weight_devices \
-             FROM impact_rollup WHERE month >= $1 AND month <= $2 \
+             FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2 \
              GROUP BY month, donor_id, category, hub_id, ward_id, kind",
         )
         .bind::<Date, _>(first)
         .bind::<Date, _>(last)
+        .bind::<SmallInt, _>(grain(&dims))
         .load(conn)?;
         let (groups, total) = group(&rows, &dims, what_if.as_ref());
         Ok(Report {
@@ -353,6 +374,16 @@ mod tests {
         assert!(parse_group_by(Some("donor,donor")).is_err());
         assert!(parse_group_by(Some("donor,month,hub")).is_err());
         assert!(parse_group_by(Some("colour")).is_err());
+    }
+
+    #[test]
+    fn each_grouping_reads_the_smallest_grain_that_keeps_its_dimensions() {
+        assert_eq!(grain(&[]), 0);
+        assert_eq!(grain(&[Dimension::Month, Dimension::Category]), 0);
+        assert_eq!(grain(&[Dimension::Donor]), 1);
+        assert_eq!(grain(&[Dimension::Quarter, Dimension::Hub]), 2);
+        assert_eq!(grain(&[Dimension::Ward]), 4);
+        assert_eq!(grain(&[Dimension::Donor, Dimension::Ward]), 7);
     }
 
     #[test]
