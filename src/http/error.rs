@@ -274,6 +274,7 @@ fn constraint_message(constraint: &str) -> Option<&'static str> {
         "devices_serial_key" => "a device with this serial number from this maker is already recorded",
         "refurbishment_jobs_one_open_per_device" => "the device already has an open refurbishment job",
         "disposal_records_device_id_key" => "the device already has a disposal record",
+        "impact_factor_sets_name_version_key" => "a factor set with this name and version already exists",
         _ => return None,
     })
 }

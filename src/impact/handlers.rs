@@ -46,7 +46,7 @@ fn kg(grams: i64) -> f64 {
     grams as f64 / 1000.0
 }
 
-fn load(conn: &mut diesel::PgConnection, only: Option<Uuid>) -> Result<Vec<FactorSet>, ApiError> {
+pub(super) fn load(conn: &mut diesel::PgConnection, only: Option<Uuid>) -> Result<Vec<FactorSet>, ApiError> {
     let mut query = impact_factor_sets::table
         .select((
             impact_factor_sets::id,

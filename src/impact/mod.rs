@@ -9,12 +9,16 @@
 
 pub mod handlers;
 pub mod ledger;
+pub mod sets;
 
 use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
         .get("/api/v1/impact/factor-sets", handlers::list_sets)
+        .post("/api/v1/impact/factor-sets", sets::create)
         .get("/api/v1/impact/factor-sets/{id}", handlers::get_set)
+        .delete("/api/v1/impact/factor-sets/{id}", sets::remove)
+        .post("/api/v1/impact/factor-sets/{id}/default", sets::choose_default)
         .get("/api/v1/devices/{id}/impact", handlers::device_impact);
 }

@@ -257,9 +257,14 @@ pub async fn json_ok(response: Response) -> Value {
 }
 
 impl TestApp {
-    /// A refurbished laptop, wiped and ready at `hub` (written straight to the database, through
-    /// the same wipe-gate trigger the service meets).
+    /// A refurbished laptop of 1.6 kg, wiped and ready at `hub`.
     pub fn ready_device(&self, hub: Uuid) -> Uuid {
+        self.ready_device_of(hub, "laptop", Some(1600))
+    }
+
+    /// A refurbished device, wiped and ready at `hub` (written straight to the database, through
+    /// the same wipe-gate trigger the service meets).
+    pub fn ready_device_of(&self, hub: Uuid, category: &str, weight_g: Option<i32>) -> Uuid {
         use tech4all::db::schema::{devices, organisations, refurbishment_jobs, wipe_records};
         let mut conn = self.conn();
         let device = Uuid::now_v7();
@@ -269,8 +274,8 @@ impl TestApp {
                 devices::serial_number.eq(format!("RD{}", device.simple())),
                 devices::make.eq("Dell"),
                 devices::model.eq("Latitude 5490"),
-                devices::category.eq("laptop"),
-                devices::weight_g.eq(1600),
+                devices::category.eq(category),
+                devices::weight_g.eq(weight_g),
                 devices::hub_id.eq(hub),
             ))
             .execute(&mut conn)

@@ -4,6 +4,7 @@ mod auth;
 mod devices;
 mod donations;
 mod embedded;
+mod factor_sets;
 mod errors;
 mod health;
 mod helpers;
