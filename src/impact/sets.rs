@@ -46,8 +46,16 @@ pub struct NewFactor {
 #[derive(Debug, PartialEq, Eq)]
 pub struct CheckedSet {
     pub displacement_bp: i32,
-    /// (category, grams CO2e, grams, reliability, note), one per category.
-    pub factors: Vec<(Category, i64, i32, Option<i16>, Option<String>)>,
+    pub factors: Vec<CheckedFactor>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckedFactor {
+    pub category: Category,
+    pub manufacture_co2e_g: i64,
+    pub weight_g: i32,
+    pub reliability: Option<i16>,
+    pub source_note: Option<String>,
 }
 
 /// Heaviest device and largest footprint a factor may give: far above any real category, low
@@ -84,7 +92,13 @@ pub fn check(input: &NewFactorSet) -> Result<CheckedSet, ApiError> {
         }
         if co2e_ok && weight_ok {
             let co2e_g = (f.manufacture_co2e_kg * 1000.0).round() as i64;
-            factors.push((*category, co2e_g, weight_g as i32, f.reliability, f.source_note.clone()));
+            factors.push(CheckedFactor {
+                category: *category,
+                manufacture_co2e_g: co2e_g,
+                weight_g: weight_g as i32,
+                reliability: f.reliability,
+                source_note: f.source_note.clone(),
+            });
         }
     }
     let missing: Vec<&str> =
@@ -104,10 +118,14 @@ fn make_default(conn: &mut PgConnection, id: Uuid) -> Result<(), ApiError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(DEFAULT_LOCK)
         .execute(conn)?;
-    diesel::update(impact_factor_sets::table.filter(impact_factor_sets::is_default).filter(impact_factor_sets::id.ne(id)))
-        .set(impact_factor_sets::is_default.eq(false))
+    diesel::update(
+        impact_factor_sets::table.filter(impact_factor_sets::is_default).filter(impact_factor_sets::id.ne(id)),
+    )
+    .set(impact_factor_sets::is_default.eq(false))
+    .execute(conn)?;
+    let n = diesel::update(impact_factor_sets::table.find(id))
+        .set(impact_factor_sets::is_default.eq(true))
         .execute(conn)?;
-    let n = diesel::update(impact_factor_sets::table.find(id)).set(impact_factor_sets::is_default.eq(true)).execute(conn)?;
     if n == 0 {
         return Err(ApiError::not_found("factor set"));
     }
@@ -124,9 +142,9 @@ pub async fn create(
     who: Principal,
     Json(input): Json<NewFactorSet>,
 ) -> Result<HttpResponse, ApiError> {
-    let checked = check(&input)?;
     let set = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;
+        let checked = check(&input)?;
         in_transaction(conn, |conn| {
             let id = new_id();
             diesel::insert_into(impact_factor_sets::table)
@@ -141,14 +159,14 @@ pub async fn create(
             let rows: Vec<_> = checked
                 .factors
                 .iter()
-                .map(|(category, co2e, weight, reliability, note)| {
+                .map(|f| {
                     (
                         impact_factors::set_id.eq(id),
-                        impact_factors::category.eq(category.as_str()),
-                        impact_factors::manufacture_co2e_g.eq(*co2e),
-                        impact_factors::weight_g.eq(*weight),
-                        impact_factors::reliability.eq(*reliability),
-                        impact_factors::source_note.eq(crate::http::trimmed(note.clone())),
+                        impact_factors::category.eq(f.category.as_str()),
+                        impact_factors::manufacture_co2e_g.eq(f.manufacture_co2e_g),
+                        impact_factors::weight_g.eq(f.weight_g),
+                        impact_factors::reliability.eq(f.reliability),
+                        impact_factors::source_note.eq(crate::http::trimmed(f.source_note.clone())),
                     )
                 })
                 .collect();
@@ -236,7 +254,8 @@ mod tests {
         factors.insert(Category::Laptop, factor(265.3245, 1.8304));
         let checked = check(&set(factors)).expect("valid");
         assert_eq!(checked.displacement_bp, 4_500);
-        assert_eq!(checked.factors[0], (Category::Laptop, 265_325, 1_830, None, None));
+        let laptop = &checked.factors[0];
+        assert_eq!((laptop.category, laptop.manufacture_co2e_g, laptop.weight_g), (Category::Laptop, 265_325, 1_830));
         assert_eq!(checked.factors.len(), Category::ALL.len());
     }
 

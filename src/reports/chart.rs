@@ -1,5 +1,6 @@
-//! `GET /api/v1/reports/sustainability.svg`: monthly kg CO2e saved, stacked by category — the
-//! sustainability report for people who would rather look than read.
+//! The reports as charts, for people who would rather look than read:
+//! `GET /api/v1/reports/sustainability.svg` (kg CO2e saved per month, stacked by category) and
+//! `GET /api/v1/reports/distribution.svg` (devices sold and lent and SIMs given per month).
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::sustainability::{self, Dimension};
+use super::grouping::Dimension;
+use super::{distribution, sustainability};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::http::{ApiError, Query};
@@ -27,8 +29,21 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// Renders `{month: {category: kg}}` as a stacked bar chart.
-pub fn render(data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
+/// What a chart shows: its title, the unit of its bars, and what to say when there is nothing.
+pub struct Chart {
+    pub title: &'static str,
+    pub unit: &'static str,
+    pub empty: &'static str,
+}
+
+pub const SUSTAINABILITY: Chart =
+    Chart { title: "CO2e saved by reuse, kg per month", unit: "kg", empty: "No devices counted in this period" };
+
+pub const DISTRIBUTION: Chart =
+    Chart { title: "Devices and SIMs handed out per month", unit: "", empty: "Nothing handed out in this period" };
+
+/// Renders `{month: {series: value}}` as a stacked bar chart.
+pub fn render(chart: &Chart, data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
     let (width, height, left, bottom, top) = (760.0, 420.0, 70.0, 60.0, 50.0);
     let categories: Vec<&String> = {
         let mut all: Vec<&String> = data.values().flat_map(|m| m.keys()).collect();
@@ -40,9 +55,9 @@ pub fn render(data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
     let plot_h = height - bottom - top;
     let slot = if data.is_empty() { 0.0 } else { (width - left - 20.0) / data.len() as f64 };
     let mut svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="CO2e saved by month and category">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{title}">
 <rect width="{width}" height="{height}" fill="#fff"/>
-<text x="{left}" y="28" font-family="DejaVu Sans, sans-serif" font-size="18" font-weight="bold">CO2e saved by reuse, kg per month</text>
+<text x="{left}" y="28" font-family="DejaVu Sans, sans-serif" font-size="18" font-weight="bold">{title}</text>
 <line x1="{left}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>
 <text x="{lx}" y="{y0}" font-family="DejaVu Sans, sans-serif" font-size="11" text-anchor="end">0</text>
 <text x="{lx}" y="{top}" font-family="DejaVu Sans, sans-serif" font-size="11" text-anchor="end">{max:.0}</text>
@@ -50,13 +65,15 @@ pub fn render(data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
         y0 = height - bottom,
         x1 = width - 10.0,
         lx = left - 6.0,
+        title = escape(chart.title),
     );
     if data.is_empty() {
         svg.push_str(&format!(
-            r#"<text x="{}" y="{}" font-family="DejaVu Sans, sans-serif" font-size="14" text-anchor="middle">No devices counted in this period</text>
+            r#"<text x="{}" y="{}" font-family="DejaVu Sans, sans-serif" font-size="14" text-anchor="middle">{}</text>
 "#,
             width / 2.0,
-            height / 2.0
+            height / 2.0,
+            escape(chart.empty)
         ));
     }
     for (i, (month, by_category)) in data.iter().enumerate() {
@@ -68,12 +85,13 @@ pub fn render(data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
             if h > 0.0 {
                 y -= h;
                 svg.push_str(&format!(
-                    r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{} {}: {kg:.1} kg</title></rect>
+                    r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{} {}: {kg:.1}{}</title></rect>
 "#,
                     slot * 0.7,
                     PALETTE[c % PALETTE.len()],
                     escape(month),
-                    escape(category)
+                    escape(category),
+                    if chart.unit.is_empty() { String::new() } else { format!(" {}", chart.unit) }
                 ));
             }
         }
@@ -115,7 +133,39 @@ pub async fn chart(
         let category = group.keys.get("category").cloned().unwrap_or_default();
         *data.entry(month).or_default().entry(category).or_default() += group.figures.co2e_saved_kg;
     }
-    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(render(&data)))
+    Ok(svg(render(&SUSTAINABILITY, &data)))
+}
+
+fn svg(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("image/svg+xml").body(body)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// `GET /api/v1/reports/distribution.svg`.
+pub async fn distribution_chart(
+    state: web::Data<AppState>,
+    who: Principal,
+    Query(q): Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = distribution::build(&state, who, q.from, q.to, vec![Dimension::Month]).await?;
+    let data: BTreeMap<String, BTreeMap<String, f64>> = report
+        .groups
+        .iter()
+        .map(|g| {
+            let month = g.keys.get("month").cloned().unwrap_or_default();
+            let f = &g.figures;
+            let series =
+                [("devices sold", f.devices_sold), ("devices lent", f.devices_lent), ("SIMs", f.sims_allocated)];
+            (month, series.into_iter().map(|(name, n)| (name.to_owned(), n as f64)).collect())
+        })
+        .collect();
+    Ok(svg(render(&DISTRIBUTION, &data)))
 }
 
 #[cfg(test)]
@@ -127,10 +177,11 @@ mod tests {
         let mut data = BTreeMap::new();
         data.insert("2026-10".to_owned(), BTreeMap::from([("laptop".to_owned(), 663.3), ("tablet".to_owned(), 57.2)]));
         data.insert("2026-11".to_owned(), BTreeMap::from([("laptop".to_owned(), 132.7)]));
-        let svg = render(&data);
+        let svg = render(&SUSTAINABILITY, &data);
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<rect x=").count(), 3 + 2, "three bars and two legend keys");
         assert!(svg.contains("2026-10 laptop: 663.3 kg"));
-        assert!(render(&BTreeMap::new()).contains("No devices counted"));
+        assert!(render(&SUSTAINABILITY, &BTreeMap::new()).contains("No devices counted"));
+        assert!(render(&DISTRIBUTION, &BTreeMap::new()).contains("Nothing handed out"));
     }
 }

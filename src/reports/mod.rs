@@ -2,7 +2,10 @@
 //! transactions as the events they count, so their cost follows the number of groups.
 
 pub mod chart;
+pub mod distribution;
 pub mod donor;
+pub mod exclusion;
+pub mod grouping;
 pub mod sustainability;
 
 use crate::http::RouteTable;
@@ -11,5 +14,8 @@ pub fn routes(table: &mut RouteTable) {
     table
         .get("/api/v1/reports/sustainability", sustainability::report)
         .get("/api/v1/reports/sustainability.svg", chart::chart)
+        .get("/api/v1/reports/distribution", distribution::report)
+        .get("/api/v1/reports/distribution.svg", chart::distribution_chart)
+        .get("/api/v1/reports/exclusion-risk", exclusion::report)
         .get("/api/v1/organisations/{id}/impact", donor::donor_impact);
 }

@@ -6,29 +6,19 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::grouping::{self, Coordinates, Dimension, Group, bad_query, parse_group_by};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::db::run_blocking;
 use crate::db::schema::{impact_factor_sets, impact_factors};
 use crate::donations::report::ReportFormat;
 use crate::http::{ApiError, FieldError, Query};
-
-crate::text_enum! {
-    pub enum Dimension {
-        Donor => "donor",
-        Category => "category",
-        Hub => "hub",
-        Ward => "ward",
-        Month => "month",
-        Quarter => "quarter",
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,24 +29,6 @@ pub struct ReportQuery {
     pub group_by: Option<String>,
     pub factor_set: Option<Uuid>,
     pub format: Option<ReportFormat>,
-}
-
-/// The dimensions asked for, or why they cannot be used.
-pub fn parse_group_by(raw: Option<&str>) -> Result<Vec<Dimension>, String> {
-    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(Vec::new()) };
-    let mut dims = Vec::new();
-    for part in raw.split(',') {
-        let d: Dimension = part.trim().parse()?;
-        if dims.contains(&d) {
-            return Err(format!("{d} is named twice"));
-        }
-        dims.push(d);
-    }
-    if dims.len() > 2 {
-        Err("group by at most two of donor, category, hub, ward, month, quarter".into())
-    } else {
-        Ok(dims)
-    }
 }
 
 #[derive(QueryableByName, Debug, Clone)]
@@ -138,10 +110,7 @@ pub fn grain(dims: &[Dimension]) -> i16 {
     }
 }
 
-/// A group's values, one per dimension asked for.
-pub type GroupKey = Vec<(Dimension, String)>;
-
-impl Sums {
+impl grouping::Figures for Sums {
     fn add(&mut self, other: Sums) {
         self.reused += other.reused;
         self.recycled += other.recycled;
@@ -150,45 +119,32 @@ impl Sums {
     }
 }
 
-fn key(row: &RollupRow, dims: &[Dimension]) -> GroupKey {
-    dims.iter()
-        .map(|d| {
-            let value = match d {
-                Dimension::Donor => row.donor_id.map(|u| u.to_string()).unwrap_or_default(),
-                Dimension::Category => row.category.clone(),
-                Dimension::Hub => row.hub_id.map(|u| u.to_string()).unwrap_or_default(),
-                Dimension::Ward => row.ward_id.map(|u| u.to_string()).unwrap_or_default(),
-                Dimension::Month => format!("{:04}-{:02}", row.month.year(), row.month.month()),
-                Dimension::Quarter => format!("{:04}-Q{}", row.month.year(), (row.month.month() - 1) / 3 + 1),
-            };
-            (*d, value)
-        })
-        .collect()
+impl RollupRow {
+    fn coordinates(&self) -> Coordinates {
+        Coordinates {
+            month: Some(self.month),
+            donor: self.donor_id,
+            category: Some(self.category.clone()),
+            hub: self.hub_id,
+            ward: self.ward_id,
+        }
+    }
 }
 
 /// Groups rollup rows by the dimensions asked for; returns the groups and the grand total.
-pub fn group(rows: &[RollupRow], dims: &[Dimension], what_if: Option<&WhatIf>) -> (Vec<(GroupKey, Sums)>, Sums) {
-    let mut groups: BTreeMap<Vec<String>, (GroupKey, Sums)> = BTreeMap::new();
-    let mut total = Sums::default();
-    for row in rows {
-        let c = contribution(row, what_if);
-        total.add(c);
-        let k = key(row, dims);
-        let sort_key = k.iter().map(|(_, v)| v.clone()).collect();
-        groups.entry(sort_key).or_insert_with(|| (k, Sums::default())).1.add(c);
-    }
-    (groups.into_values().collect(), total)
+pub fn group(rows: &[RollupRow], dims: &[Dimension], what_if: Option<&WhatIf>) -> (Vec<Group<Sums>>, Sums) {
+    grouping::group(rows.iter().map(|r| (r.coordinates(), contribution(r, what_if))), dims)
 }
 
 #[derive(Debug, Serialize)]
-pub struct Figures {
+pub struct Saved {
     pub devices_reused: i64,
     pub devices_recycled: i64,
     pub co2e_saved_kg: f64,
     pub landfill_saved_kg: f64,
 }
 
-impl From<Sums> for Figures {
+impl From<Sums> for Saved {
     fn from(s: Sums) -> Self {
         Self {
             devices_reused: s.reused,
@@ -200,14 +156,6 @@ impl From<Sums> for Figures {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Group {
-    #[serde(flatten)]
-    pub keys: BTreeMap<String, String>,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-#[derive(Debug, Serialize)]
 pub struct Report {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -215,15 +163,8 @@ pub struct Report {
     /// The set the figures are computed under; null when each device counts under the set it was
     /// recorded with.
     pub factor_set_id: Option<Uuid>,
-    pub totals: Figures,
-    pub groups: Vec<Group>,
-}
-
-fn bad_query(field: &str, message: String) -> ApiError {
-    let mut e = ApiError::bad_request(format!("{field}: {message}"));
-    e.kind = "invalid-query";
-    e.errors = vec![FieldError::new(field, message)];
-    e
+    pub totals: Saved,
+    pub groups: Vec<Group<Saved>>,
 }
 
 /// The report for the given period, grouping and factor set.
@@ -260,11 +201,7 @@ pub async fn build(
                 Some(WhatIf { factors, displacement_bp: i64::from(bp) })
             }
         };
-        // Within what PostgreSQL dates hold.
-        let (earliest, latest) = (NaiveDate::from_ymd_opt(1, 1, 1), NaiveDate::from_ymd_opt(9999, 12, 31));
-        let (earliest, latest) = (earliest.unwrap_or_default(), latest.unwrap_or_default());
-        let first = from.map(|d| d.with_day(1).unwrap_or(d)).unwrap_or(earliest).clamp(earliest, latest);
-        let last = to.unwrap_or(latest).clamp(earliest, latest);
+        let (first, last) = grouping::months(from, to);
         let rows: Vec<RollupRow> = diesel::sql_query(
             "SELECT month, donor_id, category, hub_id, ward_id, kind, sum(devices)::bigint AS devices, \
              sum(co2e_saved_g)::bigint AS co2e_saved_g, sum(landfill_saved_g)::bigint AS landfill_saved_g, \
@@ -282,14 +219,8 @@ pub async fn build(
             to,
             group_by: dims.clone(),
             factor_set_id: set,
-            totals: Figures::from(total),
-            groups: groups
-                .into_iter()
-                .map(|(k, s)| Group {
-                    keys: k.into_iter().map(|(d, v)| (format!("{}{}", d.as_str(), if matches!(d, Dimension::Donor | Dimension::Hub | Dimension::Ward) { "_id" } else { "" }), v)).collect(),
-                    figures: Figures::from(s),
-                })
-                .collect(),
+            totals: Saved::from(total),
+            groups: groups.into_iter().map(|g| Group { keys: g.keys, figures: Saved::from(g.figures) }).collect(),
         })
     })
     .await
@@ -301,18 +232,11 @@ pub async fn report(
     req: HttpRequest,
     Query(query): Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let dims = parse_group_by(query.group_by.as_deref()).map_err(|m| bad_query("group_by", m))?;
+    let dims = parse_group_by(query.group_by.as_deref(), Dimension::ALL).map_err(|m| bad_query("group_by", m))?;
     let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
     let report = build(&state, who, query.from, query.to, query.factor_set, dims).await?;
     if csv {
-        let mut header: Vec<String> = report
-            .group_by
-            .iter()
-            .map(|d| match d {
-                Dimension::Donor | Dimension::Hub | Dimension::Ward => format!("{d}_id"),
-                other => other.to_string(),
-            })
-            .collect();
+        let mut header: Vec<String> = report.group_by.iter().map(|d| d.field()).collect();
         header.extend(["devices_reused", "devices_recycled", "co2e_saved_kg", "landfill_saved_kg"].map(String::from));
         let rows: Vec<Vec<String>> = report
             .groups
@@ -340,6 +264,7 @@ pub async fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::grouping::Figures as _;
 
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -368,15 +293,6 @@ mod tests {
     }
 
     #[test]
-    fn group_by_accepts_up_to_two_distinct_dimensions() {
-        assert_eq!(parse_group_by(Some("donor,month")), Ok(vec![Dimension::Donor, Dimension::Month]));
-        assert_eq!(parse_group_by(None), Ok(vec![]));
-        assert!(parse_group_by(Some("donor,donor")).is_err());
-        assert!(parse_group_by(Some("donor,month,hub")).is_err());
-        assert!(parse_group_by(Some("colour")).is_err());
-    }
-
-    #[test]
     fn each_grouping_reads_the_smallest_grain_that_keeps_its_dimensions() {
         assert_eq!(grain(&[]), 0);
         assert_eq!(grain(&[Dimension::Month, Dimension::Category]), 0);
@@ -398,8 +314,8 @@ mod tests {
             let (groups, total) = group(&rows, &dims, None);
             assert_eq!(total, plain);
             let mut summed = Sums::default();
-            for (_, s) in &groups {
-                summed.add(*s);
+            for g in &groups {
+                summed.add(g.figures);
             }
             assert_eq!(summed, plain, "{dims:?}");
         }

@@ -93,7 +93,8 @@ async fn an_admin_adds_a_set_and_devices_counted_after_it_becomes_default_use_it
     let before = app.ready_device(hub);
     sell(&app, &staff, before, "Early Buyer").await;
 
-    let response = app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Local", 300.0, 0.4)).await;
+    let response =
+        app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Local", 300.0, 0.4)).await;
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().expect("location").to_owned();
     let set = json_ok(response).await;
@@ -103,13 +104,11 @@ async fn an_admin_adds_a_set_and_devices_counted_after_it_becomes_default_use_it
     assert_eq!(set["in_use"], false);
     assert_eq!(set["factors"].as_array().map(Vec::len), Some(12));
 
-    let chosen = json_ok(
-        app.post_json(&format!("{location}/default"), Some(&admin.token), &json!({})).await,
-    )
-    .await;
+    let chosen = json_ok(app.post_json(&format!("{location}/default"), Some(&admin.token), &json!({})).await).await;
     assert_eq!(chosen["is_default"], true);
     let sets = json_ok(app.get("/api/v1/impact/factor-sets", Some(&staff.token)).await).await;
-    let defaults: Vec<&Value> = sets["items"].as_array().expect("items").iter().filter(|s| s["is_default"] == true).collect();
+    let defaults: Vec<&Value> =
+        sets["items"].as_array().expect("items").iter().filter(|s| s["is_default"] == true).collect();
     assert_eq!(defaults.len(), 1, "exactly one default");
 
     let after = app.ready_device(hub);
@@ -134,13 +133,18 @@ async fn a_set_must_cover_every_category_and_not_repeat_a_name_and_version() {
     assert!(problem["errors"][0]["message"].as_str().expect("message").contains("router"));
 
     let bad = json!({"name": "Bad", "version": "1", "source": "x", "displacement": 2, "factors": {}});
-    let problem = assert_problem(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &bad).await, 422).await;
-    let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    let problem =
+        assert_problem(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &bad).await, 422).await;
+    let fields: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(fields.contains(&"displacement") && fields.contains(&"factors"), "{fields:?}");
 
     json_ok(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Twice", 1.0, 0.5)).await).await;
-    assert_problem(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Twice", 1.0, 0.5)).await, 409)
-        .await;
+    assert_problem(
+        app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Twice", 1.0, 0.5)).await,
+        409,
+    )
+    .await;
 
     let reporter = app.user(Role::Reporter).await;
     assert_problem(
@@ -154,10 +158,9 @@ async fn a_set_must_cover_every_category_and_not_repeat_a_name_and_version() {
 async fn only_an_unused_set_that_is_not_the_default_can_be_removed() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let mistake = json_ok(
-        app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Mistake", 1.0, 0.5)).await,
-    )
-    .await;
+    let mistake =
+        json_ok(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Mistake", 1.0, 0.5)).await)
+            .await;
     let path = format!("/api/v1/impact/factor-sets/{}", mistake["id"].as_str().expect("id"));
     let removed = app.request(reqwest::Method::DELETE, &path, Some(&admin.token)).send().await.expect("sends");
     assert_eq!(removed.status(), 204);
@@ -174,10 +177,9 @@ async fn only_an_unused_set_that_is_not_the_default_can_be_removed() {
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
     let device = app.ready_device(hub);
     sell(&app, &staff, device, "A Buyer").await;
-    let other = json_ok(
-        app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Next", 1.0, 0.5)).await,
-    )
-    .await;
+    let other =
+        json_ok(app.post_json("/api/v1/impact/factor-sets", Some(&admin.token), &set_body("Next", 1.0, 0.5)).await)
+            .await;
     let other_path = format!("/api/v1/impact/factor-sets/{}", other["id"].as_str().expect("id"));
     json_ok(app.post_json(&format!("{other_path}/default"), Some(&admin.token), &json!({})).await).await;
     let refused = app.request(reqwest::Method::DELETE, &default_path, Some(&admin.token)).send().await.expect("sends");

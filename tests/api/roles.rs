@@ -88,6 +88,13 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         ("POST", "/api/v1/loans") => json!({"device_id": Uuid::now_v7(), "resident_id": Uuid::now_v7()}),
         ("POST", "/api/v1/loans/{id}/return") => json!({"condition": "ok", "hub_id": hub}),
         ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
+        ("POST", "/api/v1/impact/factor-sets") => {
+            let factors: serde_json::Map<String, Value> = tech4all::devices::models::Category::ALL
+                .iter()
+                .map(|c| (c.to_string(), json!({"manufacture_co2e_kg": 10, "weight_kg": 1})))
+                .collect();
+            json!({"name": format!("Set {n}"), "version": "1", "source": "s", "displacement": 0.5, "factors": factors})
+        }
         ("POST", "/api/v1/me/password") => {
             json!({"current_password": "wrong wrong wrong", "new_password": "new password 123"})
         }
