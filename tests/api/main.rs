@@ -17,6 +17,7 @@ mod refurbishment;
 mod reports;
 mod residents;
 mod roles;
+mod rollups;
 mod sales;
 mod sims;
 mod spec;
