@@ -83,6 +83,10 @@ $$;
 CREATE TRIGGER impact_rollup_add AFTER INSERT ON impact_ledger
     REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION impact_rollup_add();
 
+-- The merge functions are PL/pgSQL rather than SQL so their plans are cached per session (PostgreSQL
+-- plans an SQL-language function's statements afresh on every call), and return at once when a
+-- statement brought nothing to count.
+
 ----------------------------------------------------------------------------------------------------
 -- 2. Distribution: what each hub received, refurbished, recycled, sold, lent and gave out, by month.
 --    One row per hub and month (NULL hub: devices recorded without one), so the table holds
@@ -108,7 +112,11 @@ CREATE TABLE distribution_rollup (
 );
 
 -- Adds a set of (month, hub, figures) rows to the rollup, merging rows with the same key.
-CREATE FUNCTION distribution_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION distribution_merge(rows_json jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF rows_json IS NULL OR jsonb_array_length(rows_json) = 0 THEN
+        RETURN;
+    END IF;
     INSERT INTO distribution_rollup AS r (month, hub_id, ward_id, devices_received, devices_refurbished,
         devices_recycled, devices_sold, sales_refunded, takings_pence, subsidy_pence, loans_made, sims_allocated,
         sims_replaced, sim_data_gb_per_month)
@@ -136,7 +144,8 @@ CREATE FUNCTION distribution_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS
         loans_made = r.loans_made + EXCLUDED.loans_made,
         sims_allocated = r.sims_allocated + EXCLUDED.sims_allocated,
         sims_replaced = r.sims_replaced + EXCLUDED.sims_replaced,
-        sim_data_gb_per_month = r.sim_data_gb_per_month + EXCLUDED.sim_data_gb_per_month
+        sim_data_gb_per_month = r.sim_data_gb_per_month + EXCLUDED.sim_data_gb_per_month;
+END;
 $$;
 
 -- Device flows from the custody history: received, refurbished, recycled.
@@ -181,7 +190,11 @@ CREATE TABLE reach_people (
 );
 
 -- Adds hand-outs given as (month, resident_id, sold, lent, sims) to both reach tables.
-CREATE FUNCTION reach_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION reach_merge(rows_json jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF rows_json IS NULL OR jsonb_array_length(rows_json) = 0 THEN
+        RETURN;
+    END IF;
     WITH batch AS (
         SELECT x.month, r.ward_id, r.eligibility, x.resident_id, coalesce(x.sold, 0) AS sold,
                coalesce(x.lent, 0) AS lent, coalesce(x.sims, 0) AS sims
@@ -198,7 +211,8 @@ CREATE FUNCTION reach_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS $$
     )
     INSERT INTO reach_people (month, resident_id, ward_id, eligibility)
     SELECT DISTINCT month, resident_id, ward_id, eligibility FROM batch
-    ON CONFLICT ON CONSTRAINT reach_people_key DO NOTHING
+    ON CONFLICT ON CONSTRAINT reach_people_key DO NOTHING;
+END;
 $$;
 
 ----------------------------------------------------------------------------------------------------
@@ -243,7 +257,11 @@ CREATE TABLE open_loans (
     PRIMARY KEY (hub_id, lent_month, due_on)
 );
 
-CREATE FUNCTION open_loans_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION open_loans_merge(rows_json jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF rows_json IS NULL OR jsonb_array_length(rows_json) = 0 THEN
+        RETURN;
+    END IF;
     INSERT INTO open_loans AS o (hub_id, lent_month, due_on, loans)
     SELECT x.hub_id, x.lent_month, x.due_on, sum(x.n)
     FROM jsonb_to_recordset(rows_json) AS x (hub_id uuid, lent_month date, due_on date, n bigint)
@@ -253,6 +271,7 @@ CREATE FUNCTION open_loans_merge(rows_json jsonb) RETURNS void LANGUAGE sql AS $
     DELETE FROM open_loans o
     USING jsonb_to_recordset(rows_json) AS x (hub_id uuid, lent_month date, due_on date)
     WHERE o.loans = 0 AND (o.hub_id, o.lent_month, o.due_on) = (x.hub_id, x.lent_month, x.due_on);
+END;
 $$;
 
 CREATE FUNCTION distribution_from_loans() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -114,7 +114,7 @@ pub fn seed(conn: &mut PgConnection, hub_ids: &[Uuid]) -> Result<Vec<Uuid>, ApiE
                     from_hub_id: None,
                     to_hub_id: Some(hub),
                     details: json!({ "donation_id": donation }),
-                    occurred_at: None,
+                    occurred_at: Some(super::sales::at(received, 10, 0)),
                 })
                 .collect(),
         )?;

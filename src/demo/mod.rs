@@ -1,6 +1,8 @@
-//! The demo data set loaded by `serve --demo` and `seed-demo`: Trafford's wards, a handful of hubs,
-//! a refurbishment partner, one account per role, donors with donations and their devices.
-//! Loading it twice changes nothing.
+//! The demo data set loaded by `serve --demo` and `seed-demo`: a year of the scheme in Trafford.
+//! Its wards, a handful of hubs, a refurbishment partner, one account per role, donors with
+//! monthly donations, 265 laptops sold at £60 at weekly pop-up shops, 360 SIMs handed out, library
+//! loans, and devices in every stage of refurbishment — dated over the last twelve months, so the
+//! reports show a year month by month. Loading it twice changes nothing.
 //!
 //! DERI scores here are illustrative values for trying the service, not the published index.
 
@@ -13,6 +15,7 @@ mod loans;
 mod refurbishment;
 mod sales;
 mod sims;
+mod stock;
 
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
