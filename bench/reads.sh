@@ -36,7 +36,7 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: applicatio
 peak=0
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 0.5; done ) > "$data/rss.txt" &
 sampler=$!
-BENCH_IDS="$data/ids.txt" BENCH_TOKEN="$token" wrk -t2 -c"$connections" -d"$seconds"s --latency -s bench/device_by_id.lua "$base" | tee "$data/wrk.txt" | grep RESULT
+BENCH_IDS="$data/ids.txt" BENCH_PATH="/api/v1/devices/{id}" BENCH_TOKEN="$token" wrk -t2 -c"$connections" -d"$seconds"s --latency -s bench/get.lua "$base" | tee "$data/wrk.txt" | grep RESULT
 kill $sampler 2>/dev/null || true
 peak=$(sort -n "$data/rss.txt" | tail -1)
 echo "RESULT service_peak_rss_mib=$((peak / 1024))"

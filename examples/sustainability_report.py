@@ -2,8 +2,9 @@
 """Pull the scheme's carbon and landfill figures as a council officer would.
 
 Signs in (with an integration API key, or an email and password), fetches the sustainability report
-for a period grouped by month and by category, and each donor's impact statement, then prints a
-summary and writes the monthly figures to a CSV file. Standard library only.
+for a period grouped by month and by category, what the scheme handed out (the distribution
+report) and whether it reached the wards most at risk of digital exclusion, then prints a summary
+and writes the monthly figures to a CSV file. Standard library only.
 
     python3 examples/sustainability_report.py --base http://127.0.0.1:8080 \\
         --email reporter@tech4all.test --password tech4all-demo --from 2026-01-01 --to 2026-12-31
@@ -69,6 +70,16 @@ def main():
     with open(args.csv, "w", newline="") as out:
         out.write(monthly_csv)
     print(f"Monthly figures written to {args.csv}")
+
+    period = {k: v for k, v in query.items() if k != "factor_set"}
+    handed = call(args.base, "/api/v1/reports/distribution?" + urllib.parse.urlencode(period), token)["totals"]
+    print(f"Sold: {handed['devices_sold']} (takings £{handed['sales_takings_pence'] / 100:,.2f}, "
+          f"subsidy £{handed['sales_subsidy_pence'] / 100:,.2f}); lent: {handed['devices_lent']}; "
+          f"SIMs: {handed['sims_allocated']} ({handed['sim_data_gb_per_month']:,} GB a month)")
+    reach = call(args.base, "/api/v1/reports/exclusion-risk?" + urllib.parse.urlencode(period), token)
+    share = reach["highest_risk"]["devices_share"]
+    if share is not None:
+        print(f"Share of devices reaching the highest-risk wards: {share:.0%}")
 
     sets = call(args.base, "/api/v1/impact/factor-sets", token)["items"]
     default = next((s for s in sets if s["is_default"]), None)

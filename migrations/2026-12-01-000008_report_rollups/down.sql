@@ -23,11 +23,22 @@ DROP FUNCTION impact_ledger_append_only();
 DROP TRIGGER impact_ledger_fill ON impact_ledger;
 DROP FUNCTION impact_ledger_fill();
 -- The single-grain rollup the Rust code kept before.
-TRUNCATE impact_rollup;
-ALTER TABLE impact_rollup DROP CONSTRAINT impact_rollup_key;
-ALTER TABLE impact_rollup DROP COLUMN grain;
-ALTER TABLE impact_rollup ADD CONSTRAINT impact_rollup_key
-    UNIQUE NULLS NOT DISTINCT (month, donor_id, category, hub_id, ward_id, kind, set_id);
+DROP TABLE impact_rollup;
+CREATE TABLE impact_rollup (
+    month                  date NOT NULL,
+    donor_id               uuid,
+    category               text NOT NULL,
+    hub_id                 uuid,
+    ward_id                uuid,
+    kind                   text NOT NULL CHECK (kind IN ('reused', 'recycled')),
+    set_id                 uuid NOT NULL REFERENCES impact_factor_sets (id),
+    devices                bigint NOT NULL DEFAULT 0,
+    co2e_saved_g           bigint NOT NULL DEFAULT 0,
+    landfill_saved_g       bigint NOT NULL DEFAULT 0,
+    known_weight_g         bigint NOT NULL DEFAULT 0,
+    unknown_weight_devices bigint NOT NULL DEFAULT 0,
+    CONSTRAINT impact_rollup_key UNIQUE NULLS NOT DISTINCT (month, donor_id, category, hub_id, ward_id, kind, set_id)
+);
 CREATE INDEX impact_rollup_month_idx ON impact_rollup (month);
 INSERT INTO impact_rollup (month, donor_id, category, hub_id, ward_id, kind, set_id, devices, co2e_saved_g,
                            landfill_saved_g, known_weight_g, unknown_weight_devices)

@@ -33,6 +33,74 @@ $$;
 CREATE TRIGGER impact_ledger_fill BEFORE INSERT ON impact_ledger
     FOR EACH ROW EXECUTE FUNCTION impact_ledger_fill();
 
+-- The rollup the sustainability report reads, rebuilt: one row per grain, month, category and set
+-- (and donor, hub, ward as the grain keeps them), with reused and recycled devices as columns.
+-- Grain says which of donor (1), hub (2) and ward (4) a row keeps; the others are NULL. Month,
+-- category and set are always kept (periods, what-if). Grain 0 answers an ungrouped or
+-- month/category report from a few hundred rows whatever the number of devices; 1, 2 and 4 answer
+-- groupings by one of donor, hub, ward; 7 serves their pairs. Each grain is its own partition, so a
+-- report scans only the rows of its grain.
+DROP TABLE impact_rollup;
+CREATE TABLE impact_rollup (
+    grain                  smallint NOT NULL,
+    month                  date NOT NULL,
+    donor_id               uuid,
+    category               text NOT NULL,
+    hub_id                 uuid,
+    ward_id                uuid,
+    set_id                 uuid NOT NULL REFERENCES impact_factor_sets (id),
+    devices_reused         bigint NOT NULL DEFAULT 0,
+    devices_recycled       bigint NOT NULL DEFAULT 0,
+    co2e_saved_g           bigint NOT NULL DEFAULT 0,
+    landfill_saved_g       bigint NOT NULL DEFAULT 0,
+    -- Landfill split into weights known from the device and a count of devices at the category
+    -- average, so a report can recompute landfill under another set without reading devices.
+    known_weight_g         bigint NOT NULL DEFAULT 0,
+    unknown_weight_devices bigint NOT NULL DEFAULT 0,
+    CONSTRAINT impact_rollup_key UNIQUE NULLS NOT DISTINCT (grain, month, donor_id, category, hub_id, ward_id, set_id)
+) PARTITION BY LIST (grain);
+CREATE TABLE impact_rollup_total PARTITION OF impact_rollup FOR VALUES IN (0);
+CREATE TABLE impact_rollup_by_donor PARTITION OF impact_rollup FOR VALUES IN (1);
+CREATE TABLE impact_rollup_by_hub PARTITION OF impact_rollup FOR VALUES IN (2);
+CREATE TABLE impact_rollup_by_ward PARTITION OF impact_rollup FOR VALUES IN (4);
+CREATE TABLE impact_rollup_by_all PARTITION OF impact_rollup FOR VALUES IN (7);
+
+-- Folds each statement's new ledger entries into every grain of the rollup.
+CREATE FUNCTION impact_rollup_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO impact_rollup AS r (grain, month, donor_id, category, hub_id, ward_id, set_id, devices_reused,
+                                    devices_recycled, co2e_saved_g, landfill_saved_g, known_weight_g,
+                                    unknown_weight_devices)
+    SELECT g.grain, uk_month(l.occurred_at),
+           CASE WHEN g.grain & 1 <> 0 THEN l.donor_id END,
+           l.category,
+           CASE WHEN g.grain & 2 <> 0 THEN l.hub_id END,
+           CASE WHEN g.grain & 4 <> 0 THEN l.ward_id END,
+           l.set_id, count(*) FILTER (WHERE l.kind = 'reused'), count(*) FILTER (WHERE l.kind = 'recycled'),
+           sum(l.co2e_saved_g), sum(l.landfill_saved_g),
+           coalesce(sum(l.landfill_saved_g) FILTER (WHERE l.weight_source = 'device'), 0),
+           count(*) FILTER (WHERE l.weight_source <> 'device')
+    FROM new_entries l CROSS JOIN unnest('{0,1,2,4,7}'::smallint[]) AS g (grain)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT ON CONSTRAINT impact_rollup_key DO UPDATE SET
+        devices_reused = r.devices_reused + EXCLUDED.devices_reused,
+        devices_recycled = r.devices_recycled + EXCLUDED.devices_recycled,
+        co2e_saved_g = r.co2e_saved_g + EXCLUDED.co2e_saved_g,
+        landfill_saved_g = r.landfill_saved_g + EXCLUDED.landfill_saved_g,
+        known_weight_g = r.known_weight_g + EXCLUDED.known_weight_g,
+        unknown_weight_devices = r.unknown_weight_devices + EXCLUDED.unknown_weight_devices;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER impact_rollup_add AFTER INSERT ON impact_ledger
+    REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION impact_rollup_add();
+
+-- The rollup of the ledger so far: its entries pass through the trigger once more.
+CREATE TEMP TABLE ledger_so_far ON COMMIT DROP AS SELECT * FROM impact_ledger;
+DELETE FROM impact_ledger;
+INSERT INTO impact_ledger SELECT * FROM ledger_so_far;
+
 -- A counted device stays counted as it was: the rollup is a function of the ledger only if the
 -- ledger never changes.
 CREATE FUNCTION impact_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -44,44 +112,6 @@ CREATE TRIGGER impact_ledger_no_update_or_delete BEFORE UPDATE OR DELETE ON impa
     FOR EACH ROW EXECUTE FUNCTION impact_ledger_append_only();
 CREATE TRIGGER impact_ledger_no_truncate BEFORE TRUNCATE ON impact_ledger
     FOR EACH STATEMENT EXECUTE FUNCTION impact_ledger_append_only();
-
--- Grain: which of donor (1), hub (2) and ward (4) a row keeps; the others are NULL. Month, category,
--- kind and set are always kept (periods, what-if). Grain 0 answers an ungrouped report in a few
--- hundred rows whatever the number of devices; 1, 2 and 4 answer one-dimension groupings; 7 serves
--- the pairs.
-ALTER TABLE impact_rollup DROP CONSTRAINT impact_rollup_key;
-DROP INDEX impact_rollup_month_idx;
-TRUNCATE impact_rollup;
-ALTER TABLE impact_rollup ADD COLUMN grain smallint NOT NULL CHECK (grain IN (0, 1, 2, 4, 7));
-ALTER TABLE impact_rollup ADD CONSTRAINT impact_rollup_key
-    UNIQUE NULLS NOT DISTINCT (grain, month, donor_id, category, hub_id, ward_id, kind, set_id);
-
-CREATE FUNCTION impact_rollup_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO impact_rollup AS r (grain, month, donor_id, category, hub_id, ward_id, kind, set_id, devices,
-                                    co2e_saved_g, landfill_saved_g, known_weight_g, unknown_weight_devices)
-    SELECT g.grain, uk_month(l.occurred_at),
-           CASE WHEN g.grain & 1 <> 0 THEN l.donor_id END,
-           l.category,
-           CASE WHEN g.grain & 2 <> 0 THEN l.hub_id END,
-           CASE WHEN g.grain & 4 <> 0 THEN l.ward_id END,
-           l.kind, l.set_id, count(*), sum(l.co2e_saved_g), sum(l.landfill_saved_g),
-           coalesce(sum(l.landfill_saved_g) FILTER (WHERE l.weight_source = 'device'), 0),
-           count(*) FILTER (WHERE l.weight_source <> 'device')
-    FROM new_entries l CROSS JOIN unnest('{0,1,2,4,7}'::smallint[]) AS g (grain)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
-    ON CONFLICT ON CONSTRAINT impact_rollup_key DO UPDATE SET
-        devices = r.devices + EXCLUDED.devices,
-        co2e_saved_g = r.co2e_saved_g + EXCLUDED.co2e_saved_g,
-        landfill_saved_g = r.landfill_saved_g + EXCLUDED.landfill_saved_g,
-        known_weight_g = r.known_weight_g + EXCLUDED.known_weight_g,
-        unknown_weight_devices = r.unknown_weight_devices + EXCLUDED.unknown_weight_devices;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER impact_rollup_add AFTER INSERT ON impact_ledger
-    REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION impact_rollup_add();
 
 -- The merge functions are PL/pgSQL rather than SQL so their plans are cached per session (PostgreSQL
 -- plans an SQL-language function's statements afresh on every call), and return at once when a
@@ -328,18 +358,6 @@ CREATE TRIGGER distribution_from_sim_allocations AFTER INSERT ON sim_allocations
 
 ----------------------------------------------------------------------------------------------------
 -- 7. Fill every rollup from what is already on record (wards and eligibility as they are now).
-
-INSERT INTO impact_rollup (grain, month, donor_id, category, hub_id, ward_id, kind, set_id, devices,
-                           co2e_saved_g, landfill_saved_g, known_weight_g, unknown_weight_devices)
-SELECT g.grain, uk_month(l.occurred_at),
-       CASE WHEN g.grain & 1 <> 0 THEN l.donor_id END, l.category,
-       CASE WHEN g.grain & 2 <> 0 THEN l.hub_id END,
-       CASE WHEN g.grain & 4 <> 0 THEN l.ward_id END,
-       l.kind, l.set_id, count(*), sum(l.co2e_saved_g), sum(l.landfill_saved_g),
-       coalesce(sum(l.landfill_saved_g) FILTER (WHERE l.weight_source = 'device'), 0),
-       count(*) FILTER (WHERE l.weight_source <> 'device')
-FROM impact_ledger l CROSS JOIN unnest('{0,1,2,4,7}'::smallint[]) AS g (grain)
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 SELECT distribution_merge(coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
     'month', uk_month(e.occurred_at),

@@ -448,20 +448,20 @@ diesel::table! {
 }
 
 diesel::table! {
-    impact_rollup (grain, month, category, kind, set_id) {
+    impact_rollup (grain, month, category, set_id) {
+        grain -> Int2,
         month -> Date,
         donor_id -> Nullable<Uuid>,
         category -> Text,
         hub_id -> Nullable<Uuid>,
         ward_id -> Nullable<Uuid>,
-        kind -> Text,
         set_id -> Uuid,
-        devices -> Int8,
+        devices_reused -> Int8,
+        devices_recycled -> Int8,
         co2e_saved_g -> Int8,
         landfill_saved_g -> Int8,
         known_weight_g -> Int8,
         unknown_weight_devices -> Int8,
-        grain -> Int2,
     }
 }
 

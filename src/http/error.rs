@@ -263,6 +263,16 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// 409 with `Retry-After` for a transaction PostgreSQL cancelled because another one clashed
+    /// with it (serialisation failure, deadlock): nothing of it was kept, and a retry will succeed.
+    fn concurrent_change() -> Self {
+        let mut e = Self::conflict("a concurrent change interfered; retry the request");
+        e.retry_after = Some(1);
+        e
+    }
+}
+
 /// Friendly messages for constraint violations, by constraint name. Resource slices add theirs.
 fn constraint_message(constraint: &str) -> Option<&'static str> {
     Some(match constraint {
@@ -327,11 +337,8 @@ impl From<DieselError> for ApiError {
                         Self::invalid_field(field, described("violates a rule of the record"))
                     }
                     DatabaseErrorKind::RestrictViolation => Self::conflict("this record is in use and cannot change"),
-                    DatabaseErrorKind::SerializationFailure => {
-                        let mut e = Self::conflict("a concurrent change interfered; retry the request");
-                        e.retry_after = Some(1);
-                        e
-                    }
+                    DatabaseErrorKind::SerializationFailure => Self::concurrent_change(),
+                    _ if info.message().contains("deadlock detected") => Self::concurrent_change(),
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => Self::unavailable(),
                     _ if info.message().contains("statement timeout") || info.message().contains("lock timeout") => {
                         tracing::warn!(message = info.message(), "database timeout");

@@ -81,8 +81,8 @@ pub async fn donor_impact(
             *slot += n;
         }
         let saved: Saved = diesel::sql_query(
-            "SELECT coalesce(sum(devices) FILTER (WHERE kind = 'reused'), 0)::bigint AS reused, \
-             coalesce(sum(devices) FILTER (WHERE kind = 'recycled'), 0)::bigint AS recycled, \
+            "SELECT coalesce(sum(devices_reused), 0)::bigint AS reused, \
+             coalesce(sum(devices_recycled), 0)::bigint AS recycled, \
              coalesce(sum(co2e_saved_g), 0)::bigint AS co2e_g, coalesce(sum(landfill_saved_g), 0)::bigint AS landfill_g \
              FROM impact_rollup WHERE grain = 1 AND donor_id = $1",
         )

@@ -43,10 +43,10 @@ pub struct RollupRow {
     pub hub_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub ward_id: Option<Uuid>,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
     #[diesel(sql_type = BigInt)]
-    pub devices: i64,
+    pub devices_reused: i64,
+    #[diesel(sql_type = BigInt)]
+    pub devices_recycled: i64,
     #[diesel(sql_type = BigInt)]
     pub co2e_saved_g: i64,
     #[diesel(sql_type = BigInt)]
@@ -73,26 +73,21 @@ pub struct WhatIf {
 }
 
 /// One rollup row's contribution, as recorded or recomputed under another set.
+/// Carbon is saved by reused devices only; landfill by reused and recycled alike.
 pub fn contribution(row: &RollupRow, what_if: Option<&WhatIf>) -> Sums {
-    let reused = row.kind == "reused";
     let (co2e_g, landfill_g) = match what_if.and_then(|w| w.factors.get(&row.category).map(|f| (w, f))) {
         Some((w, &(co2e, weight))) => {
-            let per_device = if reused { (co2e * w.displacement_bp + 5_000) / 10_000 } else { 0 };
-            (per_device * row.devices, row.known_weight_g + row.unknown_weight_devices * weight)
+            let per_device = (co2e * w.displacement_bp + 5_000) / 10_000;
+            (per_device * row.devices_reused, row.known_weight_g + row.unknown_weight_devices * weight)
         }
         None => (row.co2e_saved_g, row.landfill_saved_g),
     };
-    Sums {
-        reused: if reused { row.devices } else { 0 },
-        recycled: if reused { 0 } else { row.devices },
-        co2e_g,
-        landfill_g,
-    }
+    Sums { reused: row.devices_reused, recycled: row.devices_recycled, co2e_g, landfill_g }
 }
 
 /// Which rollup grain answers a grouping: the rows that keep just the donor (1), hub (2) or ward (4)
 /// asked for, the full rows (7) for a pair of them, and the smallest (0) otherwise. Month, category
-/// and kind are kept at every grain.
+/// and set are kept at every grain.
 pub fn grain(dims: &[Dimension]) -> i16 {
     let bits: Vec<i16> = dims
         .iter()
@@ -108,6 +103,27 @@ pub fn grain(dims: &[Dimension]) -> i16 {
         [one] => *one,
         _ => 7,
     }
+}
+
+/// The rollup rows for a grouping, summed in SQL over everything the grouping does not keep, so the
+/// service receives about as many rows as there will be groups (times categories, which are always
+/// kept: what-if recomputes per category). Only fixed column names are spliced in.
+pub fn rollup_query(dims: &[Dimension]) -> String {
+    let keep = |d: &[Dimension], column: &'static str, null: &'static str| {
+        if dims.iter().any(|x| d.contains(x)) { column } else { null }
+    };
+    format!(
+        "SELECT {} AS month, {} AS donor_id, category, {} AS hub_id, {} AS ward_id, \
+         sum(devices_reused)::bigint AS devices_reused, sum(devices_recycled)::bigint AS devices_recycled, \
+         sum(co2e_saved_g)::bigint AS co2e_saved_g, \
+         sum(landfill_saved_g)::bigint AS landfill_saved_g, sum(known_weight_g)::bigint AS known_weight_g, \
+         sum(unknown_weight_devices)::bigint AS unknown_weight_devices \
+         FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2 GROUP BY 1, 2, 3, 4, 5",
+        keep(&[Dimension::Month, Dimension::Quarter], "month", "DATE '0001-01-01'"),
+        keep(&[Dimension::Donor], "donor_id", "NULL::uuid"),
+        keep(&[Dimension::Hub], "hub_id", "NULL::uuid"),
+        keep(&[Dimension::Ward], "ward_id", "NULL::uuid"),
+    )
 }
 
 impl grouping::Figures for Sums {
@@ -202,17 +218,11 @@ pub async fn build(
             }
         };
         let (first, last) = grouping::months(from, to);
-        let rows: Vec<RollupRow> = diesel::sql_query(
-            "SELECT month, donor_id, category, hub_id, ward_id, kind, sum(devices)::bigint AS devices, \
-             sum(co2e_saved_g)::bigint AS co2e_saved_g, sum(landfill_saved_g)::bigint AS landfill_saved_g, \
-             sum(known_weight_g)::bigint AS known_weight_g, sum(unknown_weight_devices)::bigint AS unknown_weight_devices \
-             FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2 \
-             GROUP BY month, donor_id, category, hub_id, ward_id, kind",
-        )
-        .bind::<Date, _>(first)
-        .bind::<Date, _>(last)
-        .bind::<SmallInt, _>(grain(&dims))
-        .load(conn)?;
+        let rows: Vec<RollupRow> = diesel::sql_query(rollup_query(&dims))
+            .bind::<Date, _>(first)
+            .bind::<Date, _>(last)
+            .bind::<SmallInt, _>(grain(&dims))
+            .load(conn)?;
         let (groups, total) = group(&rows, &dims, what_if.as_ref());
         Ok(Report {
             from,
@@ -270,8 +280,8 @@ mod tests {
     fn row(
         month: (i32, u32),
         category: &str,
-        kind: &str,
-        devices: i64,
+        reused: i64,
+        recycled: i64,
         co2e: i64,
         landfill: i64,
         known: i64,
@@ -283,8 +293,8 @@ mod tests {
             category: category.into(),
             hub_id: None,
             ward_id: None,
-            kind: kind.into(),
-            devices,
+            devices_reused: reused,
+            devices_recycled: recycled,
             co2e_saved_g: co2e,
             landfill_saved_g: landfill,
             known_weight_g: known,
@@ -305,9 +315,9 @@ mod tests {
     #[test]
     fn totals_are_the_same_whatever_the_grouping() {
         let rows = vec![
-            row((2026, 1), "laptop", "reused", 3, 397_980, 5_490, 0, 3),
-            row((2026, 2), "tablet", "reused", 2, 114_490, 1_540, 0, 2),
-            row((2026, 4), "laptop", "recycled", 1, 0, 1_830, 0, 1),
+            row((2026, 1), "laptop", 3, 0, 397_980, 5_490, 0, 3),
+            row((2026, 2), "tablet", 2, 0, 114_490, 1_540, 0, 2),
+            row((2026, 4), "laptop", 0, 1, 0, 1_830, 0, 1),
         ];
         let (_, plain) = group(&rows, &[], None);
         for dims in [vec![Dimension::Category], vec![Dimension::Month], vec![Dimension::Quarter, Dimension::Category]] {
@@ -324,11 +334,11 @@ mod tests {
 
     #[test]
     fn another_factor_set_recomputes_the_same_devices() {
-        let rows = vec![row((2026, 1), "laptop", "reused", 2, 265_320, 3_660, 1_500, 1)];
+        let rows = vec![row((2026, 1), "laptop", 2, 1, 265_320, 3_660 + 1_830, 1_500, 2)];
         let ademe =
             WhatIf { factors: [("laptop".to_owned(), (175_000, 1_830))].into_iter().collect(), displacement_bp: 5_000 };
         let (_, total) = group(&rows, &[], Some(&ademe));
-        assert_eq!(total.co2e_g, 175_000, "2 × 175 kg × 0.5");
-        assert_eq!(total.landfill_g, 1_500 + 1_830, "known weight plus one category average");
+        assert_eq!(total.co2e_g, 175_000, "2 reused × 175 kg × 0.5; nothing for the recycled one");
+        assert_eq!(total.landfill_g, 1_500 + 2 * 1_830, "known weight plus two category averages");
     }
 }

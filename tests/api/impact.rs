@@ -312,6 +312,7 @@ async fn the_example_reporting_script_pulls_the_figures() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("CO2e saved: 132.7 kg"), "{stdout}");
+    assert!(stdout.contains("Sold: 1 (takings £60.00, subsidy £140.00); lent: 0; SIMs: 0"), "{stdout}");
     let csv = std::fs::read_to_string(&csv_path).expect("csv written");
     assert!(csv.starts_with("month,devices_reused"), "{csv}");
     let _ = std::fs::remove_file(&csv_path);
