@@ -2,7 +2,8 @@
 //! venues, 265 laptops sold at £60 to residents of the wards around them (and one more resident
 //! registered at each session who did not buy). The laptops come from monthly donations received at
 //! the warehouse, refurbished by the partner and carried to the venue; a couple of devices in
-//! each donation are beyond repair and recycled; two sales are refunded. Dated as they happened,
+//! each donation are beyond repair and recycled; two sales are refunded; and a few laptops wait on
+//! the shelf at the two libraries. Dated as they happened,
 //! so the reports show the year month by month.
 
 use std::collections::HashMap;
@@ -60,6 +61,7 @@ const DONORS: &[&str] =
 pub const SESSIONS: usize = 52;
 pub const SALES: usize = 265;
 const BEYOND_REPAIR_PER_DONATION: usize = 2;
+const READY_AT_EACH_LIBRARY: usize = 4;
 
 pub fn id_of_hub(conn: &mut PgConnection, name: &str) -> Result<Uuid, ApiError> {
     Ok(hubs::table.filter(hubs::name.eq(name)).select(hubs::id).first(conn)?)
@@ -219,6 +221,16 @@ pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> 
             if (week == 12 || week == 33) && i == 0 {
                 refund(conn, sale, device, hub, sold_at + Duration::days(3))?;
             }
+        }
+    }
+    // On the shelf at the two libraries for the coming week.
+    let (donation, received) = donations.of_month(conn, (today - Duration::days(35)).with_day(1).unwrap_or(today))?;
+    for library in ["Altrincham Library", "Sale Library"] {
+        let hub = id_of_hub(conn, library)?;
+        for _ in 0..READY_AT_EACH_LIBRARY {
+            n += 1;
+            let journey = donations.journey(donation, received, hub, at(today, 9, 0));
+            stock::refurbished(conn, stock::LAPTOPS[n % stock::LAPTOPS.len()], n, &journey)?;
         }
     }
     Ok(())

@@ -105,24 +105,40 @@ pub fn grain(dims: &[Dimension]) -> i16 {
     }
 }
 
-/// The rollup rows for a grouping, summed in SQL over everything the grouping does not keep, so the
-/// service receives about as many rows as there will be groups (times categories, which are always
-/// kept: what-if recomputes per category). Only fixed column names are spliced in.
-pub fn rollup_query(dims: &[Dimension]) -> String {
-    let keep = |d: &[Dimension], column: &'static str, null: &'static str| {
-        if dims.iter().any(|x| d.contains(x)) { column } else { null }
-    };
+/// The rollup rows for a grouping. Where the grouping drops columns its grain keeps (the month, the
+/// category unless a what-if needs it, or one of a pair's ids), PostgreSQL sums over them first, so
+/// the service receives about as many rows as there will be groups. Where it drops nothing, the
+/// rows are read as they are: summing them again would cost more than it saves. Only fixed column
+/// names are spliced in.
+pub fn rollup_query(dims: &[Dimension], what_if: bool) -> String {
+    let kept = |d: &[Dimension]| dims.iter().any(|x| d.contains(x));
+    let ids = [(Dimension::Donor, "donor_id"), (Dimension::Hub, "hub_id"), (Dimension::Ward, "ward_id")];
+    let grain = grain(dims);
+    let drops_ids = ids.iter().enumerate().any(|(bit, (d, _))| grain & (1 << bit) != 0 && !kept(&[*d]));
+    let keeps_month = kept(&[Dimension::Month, Dimension::Quarter]);
+    let keeps_category = what_if || kept(&[Dimension::Category]);
+    let figures = [
+        "devices_reused",
+        "devices_recycled",
+        "co2e_saved_g",
+        "landfill_saved_g",
+        "known_weight_g",
+        "unknown_weight_devices",
+    ];
+    let filter = "FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2";
+    if keeps_month && keeps_category && !drops_ids {
+        return format!("SELECT month, donor_id, category, hub_id, ward_id, {} {filter}", figures.join(", "));
+    }
+    let column = |keep: bool, name: &str, null: &str| if keep { name.to_owned() } else { format!("{null} AS {name}") };
+    let sums: Vec<String> = figures.iter().map(|f| format!("sum({f})::bigint AS {f}")).collect();
     format!(
-        "SELECT {} AS month, {} AS donor_id, category, {} AS hub_id, {} AS ward_id, \
-         sum(devices_reused)::bigint AS devices_reused, sum(devices_recycled)::bigint AS devices_recycled, \
-         sum(co2e_saved_g)::bigint AS co2e_saved_g, \
-         sum(landfill_saved_g)::bigint AS landfill_saved_g, sum(known_weight_g)::bigint AS known_weight_g, \
-         sum(unknown_weight_devices)::bigint AS unknown_weight_devices \
-         FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2 GROUP BY 1, 2, 3, 4, 5",
-        keep(&[Dimension::Month, Dimension::Quarter], "month", "DATE '0001-01-01'"),
-        keep(&[Dimension::Donor], "donor_id", "NULL::uuid"),
-        keep(&[Dimension::Hub], "hub_id", "NULL::uuid"),
-        keep(&[Dimension::Ward], "ward_id", "NULL::uuid"),
+        "SELECT {}, {}, {}, {}, {}, {} {filter} GROUP BY 1, 2, 3, 4, 5",
+        column(keeps_month, "month", "DATE '0001-01-01'"),
+        column(kept(&[Dimension::Donor]), "donor_id", "NULL::uuid"),
+        column(keeps_category, "category", "''::text"),
+        column(kept(&[Dimension::Hub]), "hub_id", "NULL::uuid"),
+        column(kept(&[Dimension::Ward]), "ward_id", "NULL::uuid"),
+        sums.join(", "),
     )
 }
 
@@ -218,11 +234,15 @@ pub async fn build(
             }
         };
         let (first, last) = grouping::months(from, to);
-        let rows: Vec<RollupRow> = diesel::sql_query(rollup_query(&dims))
-            .bind::<Date, _>(first)
-            .bind::<Date, _>(last)
-            .bind::<SmallInt, _>(grain(&dims))
-            .load(conn)?;
+        let rows: Vec<RollupRow> = conn.transaction(|conn| {
+            // Room to sum tens of thousands of rows in memory rather than spill them to disk.
+            diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+            diesel::sql_query(rollup_query(&dims, what_if.is_some()))
+                .bind::<Date, _>(first)
+                .bind::<Date, _>(last)
+                .bind::<SmallInt, _>(grain(&dims))
+                .load(conn)
+        })?;
         let (groups, total) = group(&rows, &dims, what_if.as_ref());
         Ok(Report {
             from,
@@ -310,6 +330,22 @@ mod tests {
         assert_eq!(grain(&[Dimension::Quarter, Dimension::Hub]), 2);
         assert_eq!(grain(&[Dimension::Ward]), 4);
         assert_eq!(grain(&[Dimension::Donor, Dimension::Ward]), 7);
+    }
+
+    #[test]
+    fn postgresql_sums_only_what_a_grouping_drops() {
+        let as_stored = |q: String| q.starts_with("SELECT month, donor_id, category");
+        assert!(as_stored(rollup_query(&[Dimension::Hub, Dimension::Month, Dimension::Category], false)));
+        assert!(as_stored(rollup_query(&[Dimension::Month], true)), "grain 0 keeps no ids; what-if needs categories");
+        let monthly = rollup_query(&[Dimension::Month], false);
+        assert!(monthly.contains("''::text AS category") && monthly.contains("GROUP BY"), "{monthly}");
+        let by_donor = rollup_query(&[Dimension::Donor], false);
+        assert!(by_donor.contains("DATE '0001-01-01' AS month") && by_donor.contains("GROUP BY"));
+        let pair = rollup_query(&[Dimension::Donor, Dimension::Hub], false);
+        assert!(
+            pair.contains("NULL::uuid AS ward_id") && pair.contains("GROUP BY"),
+            "the all-ids grain drops the ward"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! End-to-end API tests: the real service over HTTP against a real PostgreSQL.
 
 mod auth;
+mod collection;
 mod demo;
 mod devices;
 mod donations;
