@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod devices;
+pub mod docs;
 pub mod donations;
 pub mod health;
 pub mod http;
@@ -92,6 +93,7 @@ impl Application {
                 .wrap(from_fn(http::idempotency::idempotency))
                 .wrap(from_fn(http::request_id::observe))
                 .configure(|cfg| route_table().register(cfg))
+                .configure(docs::configure)
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::route_not_found()) }))
         })
         .listen(listener)?;
