@@ -1,9 +1,9 @@
 -- Load-test data on top of the demo: :devices devices at 40 hubs where the demo hub staff member
 -- works, in every status with the records that status implies (refurbishment jobs and verified
 -- wipes, open loans, sales, SIM allocations, ledger entries, and a custody history ending in the
--- device's status), as many residents as devices, and a quarter as many SIMs. Then writes the pools
+-- device's status), as many residents as devices, and half as many SIMs. Then writes the pools
 -- the load generator reads into :'out' (ids.txt, hubs.txt, pairs.txt, sale-pairs.txt,
--- sim-residents.txt).
+-- sim-residents.txt with each resident's hub).
 --
 --   psql -v devices=100000 -v out=/tmp/pools -f bench/seed.sql
 \set ON_ERROR_STOP on
@@ -119,33 +119,39 @@ SELECT d.id, f.set_id, 'reused', d.category, (f.manufacture_co2e_g * 5000 + 5000
 FROM load_placed p JOIN devices d ON d.id = p.device_id
 JOIN impact_factors f ON f.set_id = '00000000-0000-7000-8000-0000000000a1' AND f.category = d.category;
 
--- SIMs: a batch at each hub, a quarter as many SIMs as devices, half of them allocated.
+-- SIMs: a batch at each hub, half as many SIMs as devices, a quarter of them allocated.
 CREATE TABLE load_batches AS SELECT h.n, gen_random_uuid() AS id, h.id AS hub_id FROM load_hubs h;
 INSERT INTO sim_batches (id, supplier_id, network, kind, data_gb_per_month, duration_months, received_on, hub_id)
 SELECT b.id, (SELECT id FROM organisations WHERE name = 'National Databank'), 'O2', 'physical_sim', 25, 12,
        current_date - 100, b.hub_id
 FROM load_batches b;
+-- Allocated or in stock by blocks of 40, so every hub's batch has some of each.
 CREATE TABLE load_sims AS
-SELECT g AS n, gen_random_uuid() AS id, (SELECT array_agg(id ORDER BY n) FROM load_batches)[1 + g % 40] AS batch_id
-FROM generate_series(1, :devices / 4) g;
+SELECT g AS n, gen_random_uuid() AS id, (SELECT array_agg(id ORDER BY n) FROM load_batches)[1 + g % 40] AS batch_id,
+       (g / 40) % 4 = 0 AS allocated
+FROM generate_series(1, :devices / 2) g;
 INSERT INTO sims (id, batch_id, supplier_id, iccid, status)
 SELECT s.id, s.batch_id, (SELECT id FROM organisations WHERE name = 'National Databank'),
-       '8944' || lpad(s.n::text, 15, '0'), CASE WHEN s.n % 2 = 0 THEN 'allocated' ELSE 'in_stock' END
+       '8944' || lpad(s.n::text, 15, '0'), CASE WHEN s.allocated THEN 'allocated' ELSE 'in_stock' END
 FROM load_sims s;
 INSERT INTO sim_allocations (id, sim_id, resident_id, hub_id, allocated_on, expires_on)
 SELECT gen_random_uuid(), s.id, r.id, b.hub_id, current_date - 30, current_date + 335
-FROM load_sims s JOIN load_batches b ON b.id = s.batch_id
-JOIN load_residents r ON r.n = (SELECT count(*) FROM load_placed) + s.n / 2
-WHERE s.n % 2 = 0;
+FROM (SELECT *, row_number() OVER (ORDER BY n) AS k FROM load_sims WHERE allocated) s
+JOIN load_batches b ON b.id = s.batch_id
+JOIN load_residents r ON r.n = (SELECT count(*) FROM load_placed) + s.k;
 ANALYZE;
 
 -- Pools: ready devices for reads, lists, check-outs and sales, and residents with nothing yet
 -- (after the borrowers, buyers and SIM holders) to pair them with.
 CREATE TABLE load_free_residents AS
 SELECT row_number() OVER (ORDER BY n) AS k, id FROM load_residents
-WHERE n > (SELECT count(*) FROM load_placed) + :devices / 8 + 1;
+WHERE n > (SELECT count(*) FROM load_placed) + (SELECT count(*) FROM load_sims WHERE allocated);
 CREATE TABLE load_ready AS
 SELECT row_number() OVER (ORDER BY d.n) AS k, d.id FROM load_devices d WHERE d.status = 'ready';
+CREATE TABLE load_cycle_pairs AS
+SELECT row_number() OVER (ORDER BY d.k) AS k, d.id AS device_id, r.id AS resident_id, v.hub_id, v.category
+FROM load_ready d JOIN load_free_residents r ON r.k = d.k JOIN devices v ON v.id = d.id WHERE d.k % 2 = 0;
+CREATE UNIQUE INDEX ON load_cycle_pairs (k);
 \o :out/ids.txt
 COPY (SELECT id FROM load_devices ORDER BY random()) TO STDOUT;
 \o :out/hubs.txt
@@ -155,5 +161,6 @@ COPY (SELECT d.id || ',' || r.id FROM load_ready d JOIN load_free_residents r ON
 \o :out/sale-pairs.txt
 COPY (SELECT d.id || ',' || r.id FROM load_ready d JOIN load_free_residents r ON r.k = d.k WHERE d.k % 4 = 1) TO STDOUT;
 \o :out/sim-residents.txt
-COPY (SELECT r.id FROM load_free_residents r JOIN load_ready d ON d.k = r.k WHERE d.k % 4 = 3) TO STDOUT;
+COPY (SELECT r.id || ',' || l.hub_id FROM load_free_residents r JOIN load_ready d ON d.k = r.k
+      JOIN load_residents l ON l.id = r.id WHERE d.k % 4 = 3) TO STDOUT;
 \o

@@ -11,7 +11,8 @@
 //! - `checkout`: `device_id,resident_id` pairs; lend (`POST /api/v1/loans`) then return
 //!   (`POST /api/v1/loans/{id}/return`), and the pair goes back in the pool.
 //! - `sale`: `device_id,resident_id` pairs, each used once; `POST /api/v1/sales`.
-//! - `sim`: resident ids, each used once; `POST /api/v1/sim-allocations` for the next O2 SIM.
+//! - `sim`: `resident_id,hub_id`, each used once; `POST /api/v1/sim-allocations` for the next O2 SIM
+//!   at the resident's hub.
 //! - `report`: no pool; `GET /api/v1/reports/sustainability`.
 //! - `mixed`: all of the above files (`--pool` a folder with `ids.txt`, `hubs.txt`, `pairs.txt`,
 //!   `sale-pairs.txt`, `sim-residents.txt`), picked in a fixed proportion; for the soak.
@@ -96,9 +97,13 @@ impl Client {
             Ok(response) if response.status().is_success() => response.json().await.ok().or(Some(Value::Null)),
             Ok(response) => {
                 self.tally.non2xx.fetch_add(1, Ordering::Relaxed);
-                if response.status().is_server_error() {
+                let status = response.status();
+                if status.is_server_error() {
                     self.tally.server_errors.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("{} {path}: {}", response.status(), response.text().await.unwrap_or_default());
+                }
+                // Every server error, and a sample of refusals, for the run's log.
+                if status.is_server_error() || self.tally.non2xx.load(Ordering::Relaxed) <= 3 {
+                    eprintln!("{status} {path}: {}", response.text().await.unwrap_or_default());
                 }
                 None
             }
@@ -134,7 +139,11 @@ impl Client {
                 Some(pair) => {
                     let (device, resident) = pair.split_once(',').unwrap_or_default();
                     let lent = self
-                        .call(Method::POST, "/api/v1/loans", Some(json!({"device_id": device, "resident_id": resident})))
+                        .call(
+                            Method::POST,
+                            "/api/v1/loans",
+                            Some(json!({"device_id": device, "resident_id": resident})),
+                        )
                         .await;
                     if let Some(id) = lent.as_ref().and_then(|l| l["id"].as_str()) {
                         let path = format!("/api/v1/loans/{id}/return");
@@ -155,8 +164,9 @@ impl Client {
                 None => false,
             },
             "sim" => match take(&pools.sim_residents).await {
-                Some(resident) => {
-                    let body = json!({"resident_id": resident, "network": "O2"});
+                Some(line) => {
+                    let (resident, hub) = line.split_once(',').unwrap_or_default();
+                    let body = json!({"resident_id": resident, "network": "O2", "hub_id": hub});
                     self.call(Method::POST, "/api/v1/sim-allocations", Some(body)).await;
                     true
                 }
@@ -232,8 +242,13 @@ async fn main() {
     let mut tasks = Vec::new();
     for _ in 0..args.connections {
         let (pools, args, counter) = (pools.clone(), args.clone(), counter.clone());
-        let mut client =
-            Client { http: http.clone(), base: args.base.clone(), token: args.token.clone(), tally: tally.clone(), latencies: Vec::new() };
+        let mut client = Client {
+            http: http.clone(),
+            base: args.base.clone(),
+            token: args.token.clone(),
+            tally: tally.clone(),
+            latencies: Vec::new(),
+        };
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);

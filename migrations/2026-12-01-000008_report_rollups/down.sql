@@ -1,10 +1,8 @@
 DROP TRIGGER distribution_from_sim_allocations ON sim_allocations;
 DROP FUNCTION distribution_from_sim_allocations();
 DROP TRIGGER distribution_from_new_loans ON loans;
-DROP TRIGGER distribution_from_loan_changes ON loans;
 DROP FUNCTION distribution_from_loans();
-DROP FUNCTION open_loans_merge(jsonb);
-DROP TABLE open_loans;
+DROP INDEX loans_open_by_hub_idx;
 DROP TRIGGER distribution_from_new_sales ON sales;
 DROP TRIGGER distribution_from_refunds ON sales;
 DROP FUNCTION distribution_from_sales();
@@ -48,3 +46,4 @@ SELECT uk_month(occurred_at), donor_id, category, hub_id, ward_id, kind, set_id,
 FROM impact_ledger GROUP BY 1, 2, 3, 4, 5, 6, 7;
 ALTER TABLE impact_ledger DROP COLUMN donor_id, DROP COLUMN ward_id;
 DROP FUNCTION uk_month(timestamptz);
+DROP FUNCTION rollup_slot();

@@ -3,6 +3,13 @@
 -- rather than the number of devices. Triggers are per statement over transition tables, so a bulk
 -- import of 10,000 devices is one aggregate upsert, not 10,000.
 
+-- Rollup rows that many transactions add to at once (this month's laptops, a hub's month) would make
+-- them queue for one row lock. Each row is therefore kept in up to eight slots, chosen by the
+-- database connection, and readers add the slots up.
+CREATE FUNCTION rollup_slot() RETURNS smallint LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT (pg_backend_pid() % 8)::smallint
+$$;
+
 -- The scheme's month for an instant: the calendar month in the UK, as the Rust code reckons it.
 CREATE FUNCTION uk_month(at timestamptz) RETURNS date LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT date_trunc('month', at AT TIME ZONE 'Europe/London')::date
@@ -57,7 +64,8 @@ CREATE TABLE impact_rollup (
     -- average, so a report can recompute landfill under another set without reading devices.
     known_weight_g         bigint NOT NULL DEFAULT 0,
     unknown_weight_devices bigint NOT NULL DEFAULT 0,
-    CONSTRAINT impact_rollup_key UNIQUE NULLS NOT DISTINCT (grain, month, donor_id, category, hub_id, ward_id, set_id)
+    slot                   smallint NOT NULL DEFAULT 0,
+    CONSTRAINT impact_rollup_key UNIQUE NULLS NOT DISTINCT (grain, month, donor_id, category, hub_id, ward_id, set_id, slot)
 ) PARTITION BY LIST (grain);
 CREATE TABLE impact_rollup_total PARTITION OF impact_rollup FOR VALUES IN (0);
 CREATE TABLE impact_rollup_by_donor PARTITION OF impact_rollup FOR VALUES IN (1);
@@ -70,7 +78,7 @@ CREATE FUNCTION impact_rollup_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO impact_rollup AS r (grain, month, donor_id, category, hub_id, ward_id, set_id, devices_reused,
                                     devices_recycled, co2e_saved_g, landfill_saved_g, known_weight_g,
-                                    unknown_weight_devices)
+                                    unknown_weight_devices, slot)
     SELECT g.grain, uk_month(l.occurred_at),
            CASE WHEN g.grain & 1 <> 0 THEN l.donor_id END,
            l.category,
@@ -79,7 +87,7 @@ BEGIN
            l.set_id, count(*) FILTER (WHERE l.kind = 'reused'), count(*) FILTER (WHERE l.kind = 'recycled'),
            sum(l.co2e_saved_g), sum(l.landfill_saved_g),
            coalesce(sum(l.landfill_saved_g) FILTER (WHERE l.weight_source = 'device'), 0),
-           count(*) FILTER (WHERE l.weight_source <> 'device')
+           count(*) FILTER (WHERE l.weight_source <> 'device'), rollup_slot()
     FROM new_entries l CROSS JOIN unnest('{0,1,2,4,7}'::smallint[]) AS g (grain)
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     ORDER BY 1, 2, 3, 4, 5, 6, 7
@@ -138,7 +146,8 @@ CREATE TABLE distribution_rollup (
     sims_allocated         bigint NOT NULL DEFAULT 0,
     sims_replaced          bigint NOT NULL DEFAULT 0,
     sim_data_gb_per_month  bigint NOT NULL DEFAULT 0,
-    CONSTRAINT distribution_rollup_key UNIQUE NULLS NOT DISTINCT (month, hub_id, ward_id)
+    slot                   smallint NOT NULL DEFAULT 0,
+    CONSTRAINT distribution_rollup_key UNIQUE NULLS NOT DISTINCT (month, hub_id, ward_id, slot)
 );
 
 -- Adds a set of (month, hub, figures) rows to the rollup, merging rows with the same key.
@@ -149,18 +158,18 @@ BEGIN
     END IF;
     INSERT INTO distribution_rollup AS r (month, hub_id, ward_id, devices_received, devices_refurbished,
         devices_recycled, devices_sold, sales_refunded, takings_pence, subsidy_pence, loans_made, sims_allocated,
-        sims_replaced, sim_data_gb_per_month)
+        sims_replaced, sim_data_gb_per_month, slot)
     SELECT x.month, x.hub_id, h.ward_id, coalesce(sum(x.devices_received), 0),
            coalesce(sum(x.devices_refurbished), 0), coalesce(sum(x.devices_recycled), 0),
            coalesce(sum(x.devices_sold), 0), coalesce(sum(x.sales_refunded), 0),
            coalesce(sum(x.takings_pence), 0), coalesce(sum(x.subsidy_pence), 0), coalesce(sum(x.loans_made), 0),
            coalesce(sum(x.sims_allocated), 0), coalesce(sum(x.sims_replaced), 0),
-           coalesce(sum(x.sim_data_gb_per_month), 0)
+           coalesce(sum(x.sim_data_gb_per_month), 0), rollup_slot()
     FROM jsonb_to_recordset(rows_json) AS x (month date, hub_id uuid, devices_received bigint,
         devices_refurbished bigint, devices_recycled bigint, devices_sold bigint, sales_refunded bigint,
         takings_pence bigint, subsidy_pence bigint, loans_made bigint, sims_allocated bigint,
         sims_replaced bigint, sim_data_gb_per_month bigint)
-    LEFT JOIN hubs h ON h.id = x.hub_id
+    LEFT JOIN LATERAL (SELECT ward_id FROM hubs WHERE id = x.hub_id LIMIT 1) h ON true
     GROUP BY x.month, x.hub_id, h.ward_id
     ORDER BY x.month, x.hub_id
     ON CONFLICT ON CONSTRAINT distribution_rollup_key DO UPDATE SET
@@ -208,7 +217,8 @@ CREATE TABLE reach_rollup (
     devices_sold  bigint NOT NULL DEFAULT 0,
     devices_lent  bigint NOT NULL DEFAULT 0,
     sims          bigint NOT NULL DEFAULT 0,
-    CONSTRAINT reach_rollup_key UNIQUE NULLS NOT DISTINCT (month, ward_id, eligibility)
+    slot          smallint NOT NULL DEFAULT 0,
+    CONSTRAINT reach_rollup_key UNIQUE NULLS NOT DISTINCT (month, ward_id, eligibility, slot)
 );
 
 CREATE TABLE reach_people (
@@ -229,10 +239,12 @@ BEGIN
         SELECT x.month, r.ward_id, r.eligibility, x.resident_id, coalesce(x.sold, 0) AS sold,
                coalesce(x.lent, 0) AS lent, coalesce(x.sims, 0) AS sims
         FROM jsonb_to_recordset(rows_json) AS x (month date, resident_id uuid, sold bigint, lent bigint, sims bigint)
-        JOIN residents r ON r.id = x.resident_id
+        -- LATERAL with LIMIT keeps this an index lookup per row: the planner guesses 100 rows for
+        -- jsonb_to_recordset and would otherwise scan every resident to hash-join one.
+        CROSS JOIN LATERAL (SELECT ward_id, eligibility FROM residents WHERE id = x.resident_id LIMIT 1) r
     ), counted AS (
-        INSERT INTO reach_rollup AS t (month, ward_id, eligibility, devices_sold, devices_lent, sims)
-        SELECT month, ward_id, eligibility, sum(sold), sum(lent), sum(sims) FROM batch
+        INSERT INTO reach_rollup AS t (month, ward_id, eligibility, devices_sold, devices_lent, sims, slot)
+        SELECT month, ward_id, eligibility, sum(sold), sum(lent), sum(sims), rollup_slot() FROM batch
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT ON CONSTRAINT reach_rollup_key DO UPDATE SET
             devices_sold = t.devices_sold + EXCLUDED.devices_sold,
@@ -275,64 +287,24 @@ CREATE TRIGGER distribution_from_refunds AFTER UPDATE ON sales
     EXECUTE FUNCTION distribution_from_sales();
 
 ----------------------------------------------------------------------------------------------------
--- 5. Loans: loans made by month, and the loans open now by hub, month lent and due date (so
---    "overdue" is a sum over due dates before today, read in O(groups)).
+-- 5. Loans: loans made by month. Loans open now are read from the loans themselves through this
+--    index of open loans (a snapshot bounded by the devices out on loan, not a history).
 
-CREATE TABLE open_loans (
-    hub_id      uuid NOT NULL REFERENCES hubs (id),
-    lent_month  date NOT NULL,
-    due_on      date NOT NULL,
-    -- No CHECK (loans >= 0): an upsert subtracting one is first tried as an insert of -1.
-    loans       bigint NOT NULL,
-    PRIMARY KEY (hub_id, lent_month, due_on)
-);
-
-CREATE FUNCTION open_loans_merge(rows_json jsonb) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    IF rows_json IS NULL OR jsonb_array_length(rows_json) = 0 THEN
-        RETURN;
-    END IF;
-    INSERT INTO open_loans AS o (hub_id, lent_month, due_on, loans)
-    SELECT x.hub_id, x.lent_month, x.due_on, sum(x.n)
-    FROM jsonb_to_recordset(rows_json) AS x (hub_id uuid, lent_month date, due_on date, n bigint)
-    GROUP BY 1, 2, 3 HAVING sum(x.n) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (hub_id, lent_month, due_on) DO UPDATE SET loans = o.loans + EXCLUDED.loans;
-    -- Groups with nothing open leave, so the table holds only what is open now.
-    DELETE FROM open_loans o
-    USING jsonb_to_recordset(rows_json) AS x (hub_id uuid, lent_month date, due_on date)
-    WHERE o.loans = 0 AND (o.hub_id, o.lent_month, o.due_on) = (x.hub_id, x.lent_month, x.due_on);
-END;
-$$;
+CREATE INDEX loans_open_by_hub_idx ON loans (hub_id, lent_at, due_on) WHERE returned_at IS NULL AND lost_at IS NULL;
 
 CREATE FUNCTION distribution_from_loans() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM distribution_merge(coalesce(jsonb_agg(jsonb_build_object(
-            'month', uk_month(l.lent_at), 'hub_id', l.hub_id, 'loans_made', 1)), '[]'))
-        FROM new_loans l;
-        PERFORM reach_merge(coalesce(jsonb_agg(jsonb_build_object(
-            'month', uk_month(l.lent_at), 'resident_id', l.resident_id, 'lent', 1)), '[]'))
-        FROM new_loans l;
-        PERFORM open_loans_merge(coalesce(jsonb_agg(jsonb_build_object(
-            'hub_id', l.hub_id, 'lent_month', uk_month(l.lent_at), 'due_on', l.due_on, 'n', 1)), '[]'))
-        FROM new_loans l WHERE l.returned_at IS NULL AND l.lost_at IS NULL;
-    ELSE
-        PERFORM open_loans_merge(coalesce(jsonb_agg(c), '[]')) FROM (
-            SELECT jsonb_build_object('hub_id', o.hub_id, 'lent_month', uk_month(o.lent_at), 'due_on', o.due_on, 'n', -1) AS c
-            FROM old_loans o WHERE o.returned_at IS NULL AND o.lost_at IS NULL
-            UNION ALL
-            SELECT jsonb_build_object('hub_id', n.hub_id, 'lent_month', uk_month(n.lent_at), 'due_on', n.due_on, 'n', 1)
-            FROM new_loans n WHERE n.returned_at IS NULL AND n.lost_at IS NULL
-        ) changes;
-    END IF;
+    PERFORM distribution_merge(coalesce(jsonb_agg(jsonb_build_object(
+        'month', uk_month(l.lent_at), 'hub_id', l.hub_id, 'loans_made', 1)), '[]'))
+    FROM new_loans l;
+    PERFORM reach_merge(coalesce(jsonb_agg(jsonb_build_object(
+        'month', uk_month(l.lent_at), 'resident_id', l.resident_id, 'lent', 1)), '[]'))
+    FROM new_loans l;
     RETURN NULL;
 END;
 $$;
 CREATE TRIGGER distribution_from_new_loans AFTER INSERT ON loans
     REFERENCING NEW TABLE AS new_loans FOR EACH STATEMENT EXECUTE FUNCTION distribution_from_loans();
-CREATE TRIGGER distribution_from_loan_changes AFTER UPDATE ON loans
-    REFERENCING OLD TABLE AS old_loans NEW TABLE AS new_loans FOR EACH STATEMENT
-    EXECUTE FUNCTION distribution_from_loans();
 
 ----------------------------------------------------------------------------------------------------
 -- 6. SIMs: allocations and the monthly data they carry (replacements for lost SIMs are counted
@@ -380,9 +352,6 @@ FROM sales s WHERE s.refunded_at IS NOT NULL;
 SELECT distribution_merge(coalesce(jsonb_agg(jsonb_build_object(
     'month', uk_month(l.lent_at), 'hub_id', l.hub_id, 'loans_made', 1)), '[]'))
 FROM loans l;
-SELECT open_loans_merge(coalesce(jsonb_agg(jsonb_build_object(
-    'hub_id', l.hub_id, 'lent_month', uk_month(l.lent_at), 'due_on', l.due_on, 'n', 1)), '[]'))
-FROM loans l WHERE l.returned_at IS NULL AND l.lost_at IS NULL;
 SELECT distribution_merge(coalesce(jsonb_agg(jsonb_build_object(
     'month', date_trunc('month', a.allocated_on)::date, 'hub_id', a.hub_id,
     'sims_allocated', CASE WHEN a.replaces_id IS NULL THEN 1 ELSE 0 END,

@@ -462,6 +462,7 @@ diesel::table! {
         landfill_saved_g -> Int8,
         known_weight_g -> Int8,
         unknown_weight_devices -> Int8,
+        slot -> Int2,
     }
 }
 
@@ -481,6 +482,7 @@ diesel::table! {
         sims_allocated -> Int8,
         sims_replaced -> Int8,
         sim_data_gb_per_month -> Int8,
+        slot -> Int2,
     }
 }
 
@@ -492,6 +494,7 @@ diesel::table! {
         devices_sold -> Int8,
         devices_lent -> Int8,
         sims -> Int8,
+        slot -> Int2,
     }
 }
 
@@ -501,15 +504,6 @@ diesel::table! {
         resident_id -> Uuid,
         ward_id -> Nullable<Uuid>,
         eligibility -> Text,
-    }
-}
-
-diesel::table! {
-    open_loans (hub_id, lent_month, due_on) {
-        hub_id -> Uuid,
-        lent_month -> Date,
-        due_on -> Date,
-        loans -> Int8,
     }
 }
 
@@ -562,5 +556,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     distribution_rollup,
     reach_rollup,
     reach_people,
-    open_loans,
 );
