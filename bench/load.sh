@@ -2,10 +2,10 @@
 # Load benchmark: the release service on a throwaway embedded cluster with demo data plus
 # bench/seed.sql's devices (and their residents, loans, sales, SIMs), driven by the load generator
 # (examples/loadgen.rs) one scenario at a time as the demo hub staff member: device by id, a page of
-# ready devices at a hub, check-out + return cycles, sales, SIM allocations, the sustainability
-# report. Then pgbench runs the same statements as the read and the check-out cycle at the same
-# concurrency on the same database: the limit beside the service. Prints RESULT lines and the
-# service's peak memory.
+# ready devices at a hub, check-out + return cycles, sales, SIM allocations, bulk imports (a
+# donation and a 20-row manifest each), the sustainability report. Then pgbench runs the same
+# statements as the read and the check-out cycle at the same concurrency on the same database: the
+# limit beside the service. Prints RESULT lines and the service's peak memory.
 #
 #   cargo build --release --bin tech4all --example loadgen
 #   bash bench/load.sh [devices=10000] [connections=32] [seconds=20]
@@ -50,6 +50,7 @@ run device-list "$data/pools/hubs.txt"
 run checkout "$data/pools/pairs.txt"
 run sale "$data/pools/sale-pairs.txt"
 run sim "$data/pools/sim-residents.txt"
+run import "$data/pools/donors.txt"
 run report ""
 [ -n "${BENCH_KEEP:-}" ] && { echo "kept: $data (service $service)"; trap - EXIT; exit 0; }
 kill $sampler 2>/dev/null || true

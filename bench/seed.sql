@@ -3,7 +3,7 @@
 -- wipes, open loans, sales, SIM allocations, ledger entries, and a custody history ending in the
 -- device's status), as many residents as devices, and half as many SIMs. Then writes the pools
 -- the load generator reads into :'out' (ids.txt, hubs.txt, pairs.txt, sale-pairs.txt,
--- sim-residents.txt with each resident's hub).
+-- sim-residents.txt with each resident's hub, donors.txt with a donor and hub per line).
 --
 --   psql -v devices=100000 -v out=/tmp/pools -f bench/seed.sql
 \set ON_ERROR_STOP on
@@ -27,7 +27,8 @@ INSERT INTO donations (id, donor_id, hub_id, received_on) SELECT id, donor_id, h
 -- Devices: of every 20, 2 received, 1 awaiting refurbishment, 1 in refurbishment, 8 ready, 3 on
 -- loan, 4 sold, 1 recycled.
 CREATE TABLE load_devices AS
-SELECT g AS n, gen_random_uuid() AS id, g % 40 AS hub_n,
+-- Hubs by blocks of 20, so every hub holds devices in every status.
+SELECT g AS n, gen_random_uuid() AS id, (g / 20) % 40 AS hub_n,
        (ARRAY['received','received','awaiting_refurbishment','in_refurbishment','ready','ready','ready','ready',
               'ready','ready','ready','ready','on_loan','on_loan','on_loan','sold','sold','sold','sold','recycled'])[1 + g % 20] AS status,
        CASE WHEN g % 7 = 0 THEN 'tablet' ELSE 'laptop' END AS category
@@ -163,4 +164,6 @@ COPY (SELECT d.id || ',' || r.id FROM load_ready d JOIN load_free_residents r ON
 \o :out/sim-residents.txt
 COPY (SELECT r.id || ',' || l.hub_id FROM load_free_residents r JOIN load_ready d ON d.k = r.k
       JOIN load_residents l ON l.id = r.id WHERE d.k % 4 = 3) TO STDOUT;
+\o :out/donors.txt
+COPY (SELECT donor_id || ',' || hub_id FROM load_donations) TO STDOUT;
 \o

@@ -13,9 +13,11 @@
 //! - `sale`: `device_id,resident_id` pairs, each used once; `POST /api/v1/sales`.
 //! - `sim`: `resident_id,hub_id`, each used once; `POST /api/v1/sim-allocations` for the next O2 SIM
 //!   at the resident's hub.
+//! - `import`: `donor_id,hub_id`; a donation (`POST /api/v1/donations`) and a 20-row JSON
+//!   manifest into it (`POST /api/v1/donations/{id}/devices`), serial numbers unique to the run.
 //! - `report`: no pool; `GET /api/v1/reports/sustainability`.
 //! - `mixed`: all of the above files (`--pool` a folder with `ids.txt`, `hubs.txt`, `pairs.txt`,
-//!   `sale-pairs.txt`, `sim-residents.txt`), picked in a fixed proportion; for the soak.
+//!   `sale-pairs.txt`, `sim-residents.txt`, `donors.txt`), picked in a fixed proportion; for the soak.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -40,6 +42,10 @@ struct Args {
     connections: usize,
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Also print a `SECOND` line per second of the run with its answers by kind (for the fault
+    /// scripts: when requests failed, how, and when they recovered).
+    #[arg(long)]
+    timeline: bool,
 }
 
 type Pool = Arc<Mutex<VecDeque<String>>>;
@@ -50,7 +56,14 @@ struct Pools {
     pairs: Pool,
     sale_pairs: Pool,
     sim_residents: Pool,
+    donors: Pool,
 }
+
+/// Rows in each manifest of the `import` scenario.
+const IMPORT_ROWS: u64 = 20;
+
+/// Answers in one second of the run: success, 503, other 4xx, other 5xx, no answer.
+type Second = [AtomicU64; 5];
 
 #[derive(Default)]
 struct Tally {
@@ -58,6 +71,21 @@ struct Tally {
     errors: AtomicU64,
     non2xx: AtomicU64,
     server_errors: AtomicU64,
+    /// 503s, those without `Retry-After`, and the slowest in microseconds.
+    unavailable: AtomicU64,
+    unavailable_without_retry_after: AtomicU64,
+    slowest_unavailable_us: AtomicU64,
+    seconds: Vec<Second>,
+    started: Option<Instant>,
+}
+
+impl Tally {
+    fn count(&self, kind: usize) {
+        let Some(started) = self.started else { return };
+        if let Some(second) = self.seconds.get(started.elapsed().as_secs() as usize) {
+            second[kind].fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 fn read_pool(path: &str) -> Pool {
@@ -79,6 +107,8 @@ struct Client {
     token: String,
     tally: Arc<Tally>,
     latencies: Vec<u32>,
+    /// Unique to this run, for the serial numbers the `import` scenario makes up.
+    run: u128,
 }
 
 impl Client {
@@ -94,20 +124,35 @@ impl Client {
         self.tally.requests.fetch_add(1, Ordering::Relaxed);
         self.latencies.push(elapsed.as_micros().min(u128::from(u32::MAX)) as u32);
         match outcome {
-            Ok(response) if response.status().is_success() => response.json().await.ok().or(Some(Value::Null)),
+            Ok(response) if response.status().is_success() => {
+                self.tally.count(0);
+                response.json().await.ok().or(Some(Value::Null))
+            }
             Ok(response) => {
                 self.tally.non2xx.fetch_add(1, Ordering::Relaxed);
                 let status = response.status();
-                if status.is_server_error() {
+                if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                    self.tally.count(1);
+                    self.tally.unavailable.fetch_add(1, Ordering::Relaxed);
+                    self.tally.slowest_unavailable_us.fetch_max(elapsed.as_micros() as u64, Ordering::Relaxed);
+                    if !response.headers().contains_key(reqwest::header::RETRY_AFTER) {
+                        self.tally.unavailable_without_retry_after.fetch_add(1, Ordering::Relaxed);
+                    }
+                } else if status.is_server_error() {
+                    self.tally.count(3);
                     self.tally.server_errors.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.tally.count(2);
                 }
-                // Every server error, and a sample of refusals, for the run's log.
-                if status.is_server_error() || self.tally.non2xx.load(Ordering::Relaxed) <= 3 {
+                // Every server error but 503, and a sample of refusals, for the run's log.
+                let other_server_error = status.is_server_error() && status != reqwest::StatusCode::SERVICE_UNAVAILABLE;
+                if other_server_error || self.tally.non2xx.load(Ordering::Relaxed) <= 3 {
                     eprintln!("{status} {path}: {}", response.text().await.unwrap_or_default());
                 }
                 None
             }
             Err(e) => {
+                self.tally.count(4);
                 self.tally.errors.fetch_add(1, Ordering::Relaxed);
                 eprintln!("{path}: {e}");
                 None
@@ -172,19 +217,46 @@ impl Client {
                 }
                 None => false,
             },
+            "import" => match take(&pools.donors).await {
+                Some(line) => {
+                    let (donor, hub) = line.split_once(',').unwrap_or_default();
+                    let today = chrono::Utc::now().date_naive().to_string();
+                    let body = json!({"donor_id": donor, "hub_id": hub, "received_on": today});
+                    let donation = self.call(Method::POST, "/api/v1/donations", Some(body)).await;
+                    if let Some(id) = donation.as_ref().and_then(|d| d["id"].as_str()) {
+                        let rows: Vec<Value> = (0..IMPORT_ROWS)
+                            .map(|i| {
+                                json!({
+                                    "serial_number": format!("IMP{}-{n}-{i}", self.run),
+                                    "make": "Lenovo",
+                                    "model": "ThinkPad T480",
+                                    "category": if i % 4 == 0 { "tablet" } else { "laptop" },
+                                    "weight_kg": 1.6,
+                                })
+                            })
+                            .collect();
+                        let path = format!("/api/v1/donations/{id}/devices");
+                        self.call(Method::POST, &path, Some(Value::Array(rows))).await;
+                    }
+                    give_back(&pools.donors, line).await;
+                    true
+                }
+                None => false,
+            },
             "report" => {
                 self.call(Method::GET, "/api/v1/reports/sustainability?group_by=month", None).await;
                 true
             }
             "mixed" => {
-                // Of every 20: 8 reads by id, 4 list pages, 4 check-out cycles, 1 sale, 1 SIM,
-                // 2 reports; a scenario whose pool ran dry falls back to a read.
-                let pick = match n % 20 {
-                    0..=7 => "device-by-id",
-                    8..=11 => "device-list",
-                    12..=15 => "checkout",
-                    16 => "sale",
-                    17 => "sim",
+                // Of every 40: 16 reads by id, 8 list pages, 8 check-out cycles, 2 sales,
+                // 2 SIMs, 1 import, 3 reports; a scenario whose pool ran dry falls back to a read.
+                let pick = match n % 40 {
+                    0..=15 => "device-by-id",
+                    16..=23 => "device-list",
+                    24..=31 => "checkout",
+                    32 | 33 => "sale",
+                    34 | 35 => "sim",
+                    36 => "import",
                     _ => "report",
                 };
                 if !Box::pin(self.step(pick, pools, n)).await {
@@ -220,6 +292,7 @@ async fn main() {
             pairs: read_pool(&folder("pairs.txt")),
             sale_pairs: read_pool(&folder("sale-pairs.txt")),
             sim_residents: read_pool(&folder("sim-residents.txt")),
+            donors: read_pool(&folder("donors.txt")),
         }
     } else {
         Pools {
@@ -228,6 +301,7 @@ async fn main() {
             pairs: read_pool(&single("checkout")),
             sale_pairs: read_pool(&single("sale")),
             sim_residents: read_pool(&single("sim")),
+            donors: read_pool(&single("import")),
         }
     });
     let http = reqwest::Client::builder()
@@ -235,10 +309,16 @@ async fn main() {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap_or_default();
-    let tally = Arc::new(Tally::default());
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
+    let tally = Arc::new(Tally {
+        seconds: (0..=args.seconds + 30).map(|_| Default::default()).collect(),
+        started: Some(started),
+        ..Default::default()
+    });
+    let deadline = started + Duration::from_secs(args.seconds);
     let counter = Arc::new(AtomicU64::new(0));
+    let run =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
     let mut tasks = Vec::new();
     for _ in 0..args.connections {
         let (pools, args, counter) = (pools.clone(), args.clone(), counter.clone());
@@ -248,6 +328,7 @@ async fn main() {
             token: args.token.clone(),
             tally: tally.clone(),
             latencies: Vec::new(),
+            run,
         };
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
@@ -267,7 +348,7 @@ async fn main() {
     latencies.sort_unstable();
     let requests = tally.requests.load(Ordering::Relaxed);
     println!(
-        "RESULT scenario={} connections={} requests={} seconds={:.1} requests_per_s={:.1} p50_ms={:.2} p99_ms={:.2} errors={} non2xx={} server_errors={}",
+        "RESULT scenario={} connections={} requests={} seconds={:.1} requests_per_s={:.1} p50_ms={:.2} p99_ms={:.2} errors={} non2xx={} server_errors={} unavailable={} unavailable_without_retry_after={} slowest_unavailable_ms={:.0}",
         args.scenario,
         args.connections,
         requests,
@@ -278,5 +359,17 @@ async fn main() {
         tally.errors.load(Ordering::Relaxed),
         tally.non2xx.load(Ordering::Relaxed),
         tally.server_errors.load(Ordering::Relaxed),
+        tally.unavailable.load(Ordering::Relaxed),
+        tally.unavailable_without_retry_after.load(Ordering::Relaxed),
+        tally.slowest_unavailable_us.load(Ordering::Relaxed) as f64 / 1000.0,
     );
+    if args.timeline {
+        for (t, second) in tally.seconds.iter().enumerate().take(elapsed.ceil() as usize) {
+            let n: Vec<u64> = second.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+            println!(
+                "SECOND t={t} ok={} unavailable={} refused={} server_error={} no_answer={}",
+                n[0], n[1], n[2], n[3], n[4]
+            );
+        }
+    }
 }

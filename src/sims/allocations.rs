@@ -60,21 +60,30 @@ fn pick(conn: &mut PgConnection, actor: &Actor, input: &NewAllocation) -> Result
             if !actor.works_at(hub) {
                 return Err(ApiError::unknown_reference("hub_id"));
             }
+            // Oldest batch first, one batch at a time: each look-up is then a walk of that batch's
+            // index of SIMs in stock, however many SIMs the scheme holds.
             let batches: Vec<Uuid> = sim_batches::table
                 .filter(sim_batches::hub_id.eq(hub))
                 .filter(sim_batches::network.ilike(crate::db::like_escape(network.trim())))
                 .select(sim_batches::id)
+                .order((sim_batches::received_on, sim_batches::id))
                 .load(conn)?;
-            sims::table
-                .filter(sims::batch_id.eq_any(batches))
-                .filter(sims::status.eq(SimStatus::InStock))
-                .select(SimRow::as_select())
-                .order(sims::id)
-                .for_update()
-                .skip_locked()
-                .first(conn)
-                .optional()?
-                .ok_or_else(sold_out)?
+            let mut found = None;
+            for batch in batches {
+                found = sims::table
+                    .filter(sims::batch_id.eq(batch))
+                    .filter(sims::status.eq(SimStatus::InStock))
+                    .select(SimRow::as_select())
+                    .order(sims::id)
+                    .for_update()
+                    .skip_locked()
+                    .first(conn)
+                    .optional()?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            found.ok_or_else(sold_out)?
         }
         _ => return Err(ApiError::invalid_field("sim_id", "name exactly one of sim_id, batch_id or network")),
     };

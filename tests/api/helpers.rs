@@ -134,6 +134,19 @@ impl TestApp {
         Self { address, db_url, pool, client: reqwest::Client::new() }
     }
 
+    /// A second, independent instance of the service (its own pool and workers) on the same
+    /// database, as behind a load balancer; returns its address.
+    pub fn another_instance(&self) -> String {
+        let settings = test_settings();
+        let pool = build_pool(&self.db_url, &settings);
+        let keys = JwtKeys::new(JWT_SECRET, settings.token_ttl);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binds a free port");
+        let app = Application::build(settings, pool, keys, listener, Some(1)).expect("builds app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&self.db_url).expect("connects to the test database")
     }

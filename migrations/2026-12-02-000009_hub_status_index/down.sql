@@ -1,0 +1,1 @@
+DROP INDEX devices_hub_status_idx;
