@@ -31,6 +31,10 @@ UNION ALL SELECT 'sold device without exactly one active sale', count(*) FROM de
     WHERE d.status = 'sold' AND coalesce(s.n, 0) <> 1
 UNION ALL SELECT 'active sale of a device not sold', count(*) FROM active_sales s JOIN devices d ON d.id = s.device_id
     WHERE d.status <> 'sold'
+UNION ALL SELECT 'device both on an open loan and in an active sale', count(*) FROM open_loans o
+    JOIN active_sales s ON s.device_id = o.device_id
+UNION ALL SELECT 'device counted more than once in the ledger', count(*)
+    FROM (SELECT device_id FROM impact_ledger GROUP BY device_id HAVING count(*) > 1) x
 UNION ALL SELECT 'allocated SIM without exactly one holder', count(*) FROM sims m LEFT JOIN active_sims a ON a.sim_id = m.id
     WHERE m.status = 'allocated' AND coalesce(a.n, 0) <> 1
 UNION ALL SELECT 'SIM held but not allocated', count(*) FROM active_sims a JOIN sims m ON m.id = a.sim_id

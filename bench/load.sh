@@ -9,6 +9,9 @@
 #
 #   cargo build --release --bin tech4all --example loadgen
 #   bash bench/load.sh [devices=10000] [connections=32] [seconds=20]
+#
+# BENCH_SCENARIOS="device-by-id checkout" runs only those scenarios. BENCH_PROFILE=1 also samples the whole machine with perf during each scenario and prints
+# PROFILE lines: the share of time by program and library, and the hottest functions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 devices=${1:-10000}
@@ -17,7 +20,7 @@ seconds=${3:-20}
 port=18285
 data=$(mktemp -d /tmp/tech4all-bench.XXXXXX)
 chmod 755 "$data"
-mkdir -m 777 "$data/pools"
+mkdir -m 777 "$data/pools" "$data/pgbench"
 base="http://127.0.0.1:$port"
 TECH4ALL_DATA_DIR="$data" TECH4ALL_BIND="127.0.0.1:$port" TECH4ALL_JWT_SECRET="benchmark-secret-benchmark-secret-0123" \
   TECH4ALL_DB_POOL_SIZE="$connections" TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn \
@@ -41,9 +44,32 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: applicatio
 
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 0.5; done ) > "$data/rss.txt" &
 sampler=$!
+# CPU seconds used so far by the service, and by every PostgreSQL process (with the exited
+# children the postmaster has reaped); the load generator's own comes from /usr/bin/time.
+cpu_service() { awk '{printf "%d", $14 + $15}' "/proc/$service/stat"; }
+cpu_postgres() { local p; p=$(pgrep -u postgres | sed 's|.*|/proc/&/stat|'); awk '{s += $14 + $15 + $16 + $17} END {printf "%d", s}' $p 2>/dev/null; }
 run() {
-  ./target/release/examples/loadgen --base "$base" --token "$token" --connections "$connections" \
-    --seconds "$seconds" --scenario "$1" --pool "$2" 2>>"$data/loadgen.err" | sed "s/\$/ devices=$devices/"
+  case " ${BENCH_SCENARIOS:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
+  local s0 p0 tick
+  s0=$(cpu_service) p0=$(cpu_postgres) tick=$(getconf CLK_TCK)
+  local perf=
+  if [ -n "${BENCH_PROFILE:-}" ]; then
+    perf record -a -g -F 299 -o "$data/perf.$1" -- sleep "$seconds" >/dev/null 2>&1 &
+    perf=$!
+  fi
+  /usr/bin/time -f "%U %S" -o "$data/loadgen.cpu" ./target/release/examples/loadgen --base "$base" --token "$token" \
+    --connections "$connections" --seconds "$seconds" --scenario "$1" --pool "$2" 2>>"$data/loadgen.err" |
+    sed "s/\$/ devices=$devices/"
+  awk -v s="$(( $(cpu_service) - s0 ))" -v p="$(( $(cpu_postgres) - p0 ))" -v t="$tick" -v name="$1" -v d="$devices" \
+    '{l = $1 + $2; total = s / t + p / t + l; printf "CPU scenario=%s service_s=%.1f postgres_s=%.1f loadgen_s=%.1f service_share=%.0f%% postgres_share=%.0f%% loadgen_share=%.0f%% devices=%s\n", name, s / t, p / t, l, 100 * s / t / total, 100 * p / t / total, 100 * l / total, d}' "$data/loadgen.cpu"
+  if [ -n "$perf" ]; then
+    # Where the machine's time went: by program and library, then the hottest functions.
+    wait "$perf" || true
+    perf report -i "$data/perf.$1" --stdio --no-children -g none --sort comm,dso --percent-limit 2 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | sed "s/^/PROFILE $1 /"
+    perf report -i "$data/perf.$1" --stdio --no-children -g none --sort comm,sym --percent-limit 0.7 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | head -40 | sed "s/^/PROFILE $1 /"
+  fi
 }
 run device-by-id "$data/pools/ids.txt"
 run device-list "$data/pools/hubs.txt"
@@ -54,7 +80,9 @@ run import "$data/pools/donors.txt"
 run report ""
 [ -n "${BENCH_KEEP:-}" ] && { echo "kept: $data (service $service)"; trap - EXIT; exit 0; }
 kill $sampler 2>/dev/null || true
-echo "RESULT service_peak_rss_mib=$(( $(sort -n "$data/rss.txt" | tail -1) / 1024 ))"
+peak=$(sort -n "$data/rss.txt" 2>/dev/null | tail -1)
+echo "RESULT service_peak_rss_mib=$(( ${peak:-0} / 1024 ))"
+touch "$data/loadgen.err"
 sort "$data/loadgen.err" | uniq -c | sort -rn | head -5 | sed 's/^/LOADGEN /'
 
 rows=$(as_pg psql -X -q -t -A -c "SELECT count(*) FROM load_devices" "$url")
@@ -62,8 +90,12 @@ as_pg psql -X -q -c "CREATE TABLE IF NOT EXISTS bench_ids AS SELECT n, id FROM l
 pg() {
   local label=$1
   shift
-  as_pg pgbench -n -c "$connections" -j 2 -T "$seconds" -D user_id="'$staff_id'" "$@" "$url" 2>&1 |
+  rm -f "$data"/pgbench/pgbench_log.*
+  (cd "$data/pgbench" && as_pg pgbench -n -c "$connections" -j 2 -T "$seconds" -M prepared -l -D user_id="$staff_id" "$@" "$url") 2>&1 |
     grep -E '^(tps|latency average|number of failed)' | sed "s/^/PGBENCH $label devices=$devices /"
+  # Per-transaction latencies (µs, third field of pgbench's log): the p50 and p99 beside the service's.
+  cat "$data"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n |
+    awk -v label="$label" -v d="$devices" '{v[NR] = $1} END {printf "PGBENCH %s devices=%s p50_ms=%.2f p99_ms=%.2f\n", label, d, v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000}'
 }
-pg device-by-id -f bench/device_by_id.sql -D rows="$rows"
-pg checkout-cycle -f bench/checkout_cycle.sql
+pg device-by-id -f "$PWD/bench/device_by_id.sql" -D rows="$rows"
+pg checkout-cycle -f "$PWD/bench/checkout_cycle.sql"

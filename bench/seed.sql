@@ -3,7 +3,7 @@
 -- wipes, open loans, sales, SIM allocations, ledger entries, and a custody history ending in the
 -- device's status), as many residents as devices, and half as many SIMs. Then writes the pools
 -- the load generator reads into :'out' (ids.txt, hubs.txt, pairs.txt, sale-pairs.txt,
--- sim-residents.txt with each resident's hub, donors.txt with a donor and hub per line).
+-- sim-residents.txt with a hub for each resident, donors.txt with a donor and hub per line).
 --
 --   psql -v devices=100000 -v out=/tmp/pools -f bench/seed.sql
 \set ON_ERROR_STOP on
@@ -162,8 +162,11 @@ COPY (SELECT d.id || ',' || r.id FROM load_ready d JOIN load_free_residents r ON
 \o :out/sale-pairs.txt
 COPY (SELECT d.id || ',' || r.id FROM load_ready d JOIN load_free_residents r ON r.k = d.k WHERE d.k % 4 = 1) TO STDOUT;
 \o :out/sim-residents.txt
-COPY (SELECT r.id || ',' || l.hub_id FROM load_free_residents r JOIN load_ready d ON d.k = r.k
-      JOIN load_residents l ON l.id = r.id WHERE d.k % 4 = 3) TO STDOUT;
+-- Spread over the hubs in turn, so no hub's SIMs run out before another's.
+COPY (SELECT x.id || ',' || h.id
+      FROM (SELECT r.id, row_number() OVER (ORDER BY r.k) AS j FROM load_free_residents r
+            JOIN load_ready d ON d.k = r.k WHERE d.k % 4 = 3) x
+      JOIN load_hubs h ON h.n = x.j % 40) TO STDOUT;
 \o :out/donors.txt
 COPY (SELECT donor_id || ',' || hub_id FROM load_donations) TO STDOUT;
 \o

@@ -112,8 +112,9 @@ struct Client {
 }
 
 impl Client {
-    /// One request; records its latency and outcome, returns the body of a success.
-    async fn call(&mut self, method: reqwest::Method, path: &str, body: Option<Value>) -> Option<Value> {
+    /// One request; records its latency and outcome, returns the body of a success (parsed only
+    /// when `parse`, so that the client spends no more of the machine than it must).
+    async fn call(&mut self, method: reqwest::Method, path: &str, body: Option<Value>, parse: bool) -> Option<Value> {
         let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -126,7 +127,11 @@ impl Client {
         match outcome {
             Ok(response) if response.status().is_success() => {
                 self.tally.count(0);
-                response.json().await.ok().or(Some(Value::Null))
+                if parse {
+                    return response.json().await.ok().or(Some(Value::Null));
+                }
+                let _ = response.bytes().await;
+                Some(Value::Null)
             }
             Ok(response) => {
                 self.tally.non2xx.fetch_add(1, Ordering::Relaxed);
@@ -166,7 +171,7 @@ impl Client {
         match scenario {
             "device-by-id" => match take(&pools.ids).await {
                 Some(id) => {
-                    self.call(Method::GET, &format!("/api/v1/devices/{id}"), None).await;
+                    self.call(Method::GET, &format!("/api/v1/devices/{id}"), None, false).await;
                     give_back(&pools.ids, id).await;
                     true
                 }
@@ -174,7 +179,8 @@ impl Client {
             },
             "device-list" => match take(&pools.hubs).await {
                 Some(hub) => {
-                    self.call(Method::GET, &format!("/api/v1/devices?status=ready&hub_id={hub}&limit=50"), None).await;
+                    self.call(Method::GET, &format!("/api/v1/devices?status=ready&hub_id={hub}&limit=50"), None, false)
+                        .await;
                     give_back(&pools.hubs, hub).await;
                     true
                 }
@@ -188,11 +194,12 @@ impl Client {
                             Method::POST,
                             "/api/v1/loans",
                             Some(json!({"device_id": device, "resident_id": resident})),
+                            true,
                         )
                         .await;
                     if let Some(id) = lent.as_ref().and_then(|l| l["id"].as_str()) {
                         let path = format!("/api/v1/loans/{id}/return");
-                        self.call(Method::POST, &path, Some(json!({"condition": "ok"}))).await;
+                        self.call(Method::POST, &path, Some(json!({"condition": "ok"})), false).await;
                     }
                     give_back(&pools.pairs, pair).await;
                     true
@@ -203,7 +210,7 @@ impl Client {
                 Some(pair) => {
                     let (device, resident) = pair.split_once(',').unwrap_or_default();
                     let body = json!({"device_id": device, "resident_id": resident, "payment_method": "cash"});
-                    self.call(Method::POST, "/api/v1/sales", Some(body)).await;
+                    self.call(Method::POST, "/api/v1/sales", Some(body), false).await;
                     true
                 }
                 None => false,
@@ -212,7 +219,7 @@ impl Client {
                 Some(line) => {
                     let (resident, hub) = line.split_once(',').unwrap_or_default();
                     let body = json!({"resident_id": resident, "network": "O2", "hub_id": hub});
-                    self.call(Method::POST, "/api/v1/sim-allocations", Some(body)).await;
+                    self.call(Method::POST, "/api/v1/sim-allocations", Some(body), false).await;
                     true
                 }
                 None => false,
@@ -222,7 +229,7 @@ impl Client {
                     let (donor, hub) = line.split_once(',').unwrap_or_default();
                     let today = chrono::Utc::now().date_naive().to_string();
                     let body = json!({"donor_id": donor, "hub_id": hub, "received_on": today});
-                    let donation = self.call(Method::POST, "/api/v1/donations", Some(body)).await;
+                    let donation = self.call(Method::POST, "/api/v1/donations", Some(body), true).await;
                     if let Some(id) = donation.as_ref().and_then(|d| d["id"].as_str()) {
                         let rows: Vec<Value> = (0..IMPORT_ROWS)
                             .map(|i| {
@@ -236,7 +243,7 @@ impl Client {
                             })
                             .collect();
                         let path = format!("/api/v1/donations/{id}/devices");
-                        self.call(Method::POST, &path, Some(Value::Array(rows))).await;
+                        self.call(Method::POST, &path, Some(Value::Array(rows)), false).await;
                     }
                     give_back(&pools.donors, line).await;
                     true
@@ -244,7 +251,7 @@ impl Client {
                 None => false,
             },
             "report" => {
-                self.call(Method::GET, "/api/v1/reports/sustainability?group_by=month", None).await;
+                self.call(Method::GET, "/api/v1/reports/sustainability?group_by=month", None, false).await;
                 true
             }
             "mixed" => {

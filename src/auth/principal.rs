@@ -6,15 +6,18 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::pg::PgConnection;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::Array;
 use futures_util::future::{Ready, ready};
 use uuid::Uuid;
 
 use super::Role;
 use super::jwt::Claims;
 use crate::AppState;
-use crate::db::schema::{api_keys, user_hubs, users};
+use crate::db::schema::{api_keys, users};
 use crate::http::ApiError;
 
 pub struct Principal {
@@ -66,10 +69,11 @@ impl Principal {
     /// epoch are unchanged, and the API key it came from (if any) is not revoked.
     pub fn actor(&self, conn: &mut PgConnection) -> Result<Actor, ApiError> {
         let stale = || ApiError::unauthorized("this token is no longer valid; sign in again");
-        let (role, organisation_id, active, epoch) = users::table
+        // One round trip for the user and their hubs: every authenticated request makes it.
+        let (role, organisation_id, active, epoch, hub_ids) = users::table
             .find(self.claims.sub)
-            .select((users::role, users::organisation_id, users::active, users::token_epoch))
-            .first::<(Role, Option<Uuid>, bool, i32)>(conn)
+            .select((users::role, users::organisation_id, users::active, users::token_epoch, HubIdsOfUser))
+            .first::<(Role, Option<Uuid>, bool, i32, Vec<Uuid>)>(conn)
             .optional()?
             .ok_or_else(stale)?;
         if !active || epoch != self.claims.ep || role != self.claims.role {
@@ -86,8 +90,6 @@ impl Principal {
                 return Err(stale());
             }
         }
-        let hub_ids =
-            user_hubs::table.filter(user_hubs::user_id.eq(self.claims.sub)).select(user_hubs::hub_id).load(conn)?;
         Ok(Actor { user_id: self.claims.sub, role, hub_ids, organisation_id })
     }
 
@@ -96,6 +98,27 @@ impl Principal {
         let actor = self.actor(conn)?;
         actor.require(roles)?;
         Ok(actor)
+    }
+}
+
+/// `ARRAY(SELECT hub_id FROM user_hubs …)` for the user row being read: the hubs come back with
+/// the user in one statement. A type of its own (not `dsl::sql`) so that diesel keeps the
+/// statement prepared on each connection instead of parsing and planning it on every request.
+#[derive(Debug, Clone, Copy, QueryId, ValidGrouping)]
+struct HubIdsOfUser;
+
+impl Expression for HubIdsOfUser {
+    type SqlType = Array<diesel::sql_types::Uuid>;
+}
+
+impl AppearsOnTable<users::table> for HubIdsOfUser {}
+
+impl SelectableExpression<users::table> for HubIdsOfUser {}
+
+impl QueryFragment<Pg> for HubIdsOfUser {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("ARRAY(SELECT user_hubs.hub_id FROM user_hubs WHERE user_hubs.user_id = users.id)");
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use actix_web::middleware::Next;
 use tracing::Instrument;
 
 use super::metrics;
+use super::routes::RoutePattern;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -46,7 +47,11 @@ pub async fn observe(
     let mut response = REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone())).await?;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let request = response.request();
+    let route = match request.app_data::<RoutePattern>() {
+        Some(pattern) => pattern.0.to_owned(),
+        None => request.match_pattern().unwrap_or_else(|| "unmatched".to_owned()),
+    };
     metrics::record(&method, &route, status, elapsed);
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request finished");

@@ -7,6 +7,10 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 
 use super::error::ApiError;
 
+/// The path pattern of the resource that served a request, kept with the resource so that the
+/// metrics can label a request by its route without routing it a second time.
+pub struct RoutePattern(pub &'static str);
+
 pub struct RouteTable {
     entries: Vec<(Method, &'static str, Route)>,
 }
@@ -51,7 +55,7 @@ impl RouteTable {
         }
         let mut entries: Vec<Option<(Method, &'static str, Route)>> = self.entries.into_iter().map(Some).collect();
         for path in paths {
-            let mut resource = web::resource(path);
+            let mut resource = web::resource(path).app_data(RoutePattern(path));
             let mut allowed = Vec::new();
             for slot in entries.iter_mut() {
                 if slot.as_ref().is_some_and(|(_, p, _)| *p == path)

@@ -35,8 +35,16 @@ async fn readiness_is_503_when_the_database_cannot_be_reached() {
 async fn metrics_count_requests_by_route_and_report_the_pool() {
     let app = TestApp::spawn().await;
     app.get("/health/live", None).await;
+    app.get(&format!("/api/v1/devices/{}", uuid::Uuid::now_v7()), None).await;
+    app.get("/no/such/route", None).await;
     let text = app.get("/metrics", None).await.text().await.expect("text");
     assert!(text.contains("http_requests_total{method=\"GET\",route=\"/health/live\",status=\"200\"}"), "{text}");
+    // Labelled by the route's pattern, never by the id in the path; paths no route serves share one label.
+    assert!(
+        text.contains("http_requests_total{method=\"GET\",route=\"/api/v1/devices/{id}\",status=\"401\"}"),
+        "{text}"
+    );
+    assert!(text.contains("http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"), "{text}");
     assert!(text.contains("http_request_duration_seconds_bucket"));
     assert!(text.contains("db_pool_connections{state=\"in_use\"}"));
     assert!(text.contains("db_pool_connections{state=\"idle\"}"));
