@@ -6,9 +6,10 @@
 #   1. restart:  PostgreSQL (a separate cluster, via DATABASE_URL) restarted under mixed load.
 #                Requests during the outage must fail cleanly (503 with Retry-After, or no
 #                answer), no other 5xx; the service recovers by itself within seconds.
-#   2. pool:     every device row locked by another session while 32 clients read devices
+#   2. pool:     the devices table locked by another session while 32 clients read devices
 #                through a pool of 4 connections: answers must be 503 with Retry-After within
-#                about 5 s (the pool and lock timeouts), then recover when the lock goes.
+#                5 s (a 2 s wait for a connection, then at most 2.5 s for a lock), then recover
+#                when the lock goes.
 #   3. sigkill:  the service (with its embedded cluster) killed with SIGKILL in the middle of
 #                check-outs and sales, then started again on the same data: no partial records.
 # The fourth drill, two instances on one database with concurrent check-outs of one device, is
@@ -102,7 +103,7 @@ grep SECOND "$work/pool.txt" | sed 's/^/FAULT pool /' | sed -n '4,18p'
 [ "$(field unavailable "$result")" != 0 ] || fail pool "no 503 while the pool was exhausted"
 [ "$(field unavailable_without_retry_after "$result")" = 0 ] || fail pool "503 without Retry-After"
 slowest=$(field slowest_unavailable_ms "$result")
-[ "${slowest%.*}" -le 6000 ] || fail pool "a 503 took ${slowest} ms"
+[ "${slowest%.*}" -lt 5000 ] || fail pool "a 503 took ${slowest} ms, not within 5 s"
 tail_ok=$(grep SECOND "$work/pool.txt" | awk '{split($2,t,"="); split($3,o,"="); if (t[2] >= 16 && o[2] > 0) ok++} END {print ok+0}')
 [ "$tail_ok" -gt 0 ] || fail pool "did not recover after the lock was released"
 stop_service
@@ -128,6 +129,8 @@ echo "FAULT sigkill restarted on the same data: $(curl -fsS "$base/health/ready"
 check_invariants "$eurl" sigkill
 stop_service
 
-sort "$work/loadgen.err" | cut -c1-160 | uniq -c | sort -rn | head -5 | sed 's/^/FAULT loadgen /'
+# What the load generator saw fail, by kind (connection errors are the killed service's).
+sed -E 's/http:\/\/[^ )]*//; s/"request_id":"[^"]*"/…/' "$work/loadgen.err" | cut -c1-160 | sort | uniq -c | sort -rn |
+  head -5 | sed 's/^/FAULT loadgen /' || true
 [ "$failed" = 0 ] && echo "FAULT all drills passed"
 exit "$failed"

@@ -2,8 +2,13 @@
 -- row per check with the number of records breaking it. Every count must be 0.
 --
 --   psql -X -A -t -F ' ' -f bench/invariants.sql "$DATABASE_URL"
-WITH last_event AS (
-    SELECT DISTINCT ON (device_id) device_id, to_status FROM device_events ORDER BY device_id, id DESC
+WITH status_events AS (
+    SELECT device_id, from_status, to_status,
+           lag(to_status) OVER (PARTITION BY device_id ORDER BY occurred_at, id) AS previous,
+           row_number() OVER (PARTITION BY device_id ORDER BY occurred_at DESC, id DESC) AS from_last
+    FROM device_events WHERE to_status IS NOT NULL
+), last_event AS (
+    SELECT device_id, to_status FROM status_events WHERE from_last = 1
 ), open_loans AS (
     SELECT device_id, count(*) AS n FROM loans WHERE returned_at IS NULL AND lost_at IS NULL GROUP BY device_id
 ), active_sales AS (
@@ -23,7 +28,8 @@ WITH last_event AS (
     SELECT coalesce(sum(devices_sold), 0) AS sold, coalesce(sum(devices_lent), 0) AS lent, coalesce(sum(sims), 0) AS sims
     FROM reach_rollup
 )
-SELECT 'device on loan without exactly one open loan', count(*) FROM devices d LEFT JOIN open_loans o ON o.device_id = d.id
+SELECT 'device on loan without exactly one open loan' AS invariant, count(*) AS broken FROM devices d
+    LEFT JOIN open_loans o ON o.device_id = d.id
     WHERE d.status = 'on_loan' AND coalesce(o.n, 0) <> 1
 UNION ALL SELECT 'open loan of a device not on loan', count(*) FROM open_loans o JOIN devices d ON d.id = o.device_id
     WHERE d.status <> 'on_loan'
@@ -41,6 +47,8 @@ UNION ALL SELECT 'SIM held but not allocated', count(*) FROM active_sims a JOIN 
     WHERE m.status <> 'allocated'
 UNION ALL SELECT 'device whose history does not end in its status', count(*) FROM devices d
     LEFT JOIN last_event e ON e.device_id = d.id WHERE e.to_status IS DISTINCT FROM d.status
+UNION ALL SELECT 'history step that does not start where the one before ended', count(*) FROM status_events
+    WHERE previous IS NOT NULL AND from_status IS DISTINCT FROM previous
 UNION ALL SELECT 'device sold or lent without its reuse in the ledger', count(*) FROM devices d
     WHERE (EXISTS (SELECT 1 FROM sales s WHERE s.device_id = d.id) OR EXISTS (SELECT 1 FROM loans l WHERE l.device_id = d.id))
       AND NOT EXISTS (SELECT 1 FROM impact_ledger x WHERE x.device_id = d.id AND x.kind = 'reused')

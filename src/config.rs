@@ -10,9 +10,9 @@
 //! | `TECH4ALL_JWT_SECRET` | none (required, ≥ 32 bytes; `--demo` generates one) | HS256 signing key |
 //! | `TECH4ALL_TOKEN_TTL_SECONDS` | `1800` | lifetime of an access token (60–86400) |
 //! | `TECH4ALL_DB_POOL_SIZE` | `16` | connections in the pool (1–200) |
-//! | `TECH4ALL_DB_POOL_TIMEOUT_SECONDS` | `5` | longest wait for a pooled connection before a 503 (1–5) |
+//! | `TECH4ALL_DB_POOL_TIMEOUT_SECONDS` | `2` | longest wait for a pooled connection before a 503 (1–5) |
 //! | `TECH4ALL_STATEMENT_TIMEOUT_MS` | `15000` | per-connection `statement_timeout` |
-//! | `TECH4ALL_LOCK_TIMEOUT_MS` | `5000` | per-connection `lock_timeout` |
+//! | `TECH4ALL_LOCK_TIMEOUT_MS` | `2500` | per-connection `lock_timeout` |
 //! | `TECH4ALL_LOG_FORMAT` | `text` | `text` (readable) or `json` (one object a line) |
 //! | `TECH4ALL_ADMIN_EMAIL` | `admin@tech4all.test` | bootstrap admin created on an empty database |
 //! | `TECH4ALL_ADMIN_PASSWORD` | generated and printed once | its password (≥ 12 characters) |
@@ -160,9 +160,9 @@ impl Settings {
             jwt_secret,
             token_ttl: Duration::from_secs(ranged(&get, "TECH4ALL_TOKEN_TTL_SECONDS", 1800, 60, 86_400)?),
             pool_size: ranged(&get, "TECH4ALL_DB_POOL_SIZE", 16, 1, 200)? as u32,
-            pool_timeout: Duration::from_secs(ranged(&get, "TECH4ALL_DB_POOL_TIMEOUT_SECONDS", 5, 1, 5)?),
+            pool_timeout: Duration::from_secs(ranged(&get, "TECH4ALL_DB_POOL_TIMEOUT_SECONDS", 2, 1, 5)?),
             statement_timeout_ms: ranged(&get, "TECH4ALL_STATEMENT_TIMEOUT_MS", 15_000, 100, 600_000)?,
-            lock_timeout_ms: ranged(&get, "TECH4ALL_LOCK_TIMEOUT_MS", 5_000, 10, 600_000)?,
+            lock_timeout_ms: ranged(&get, "TECH4ALL_LOCK_TIMEOUT_MS", 2_500, 10, 600_000)?,
             log_format,
             admin_email: get("TECH4ALL_ADMIN_EMAIL").unwrap_or_else(|| "admin@tech4all.test".into()),
             admin_password,
@@ -241,7 +241,7 @@ mod tests {
     fn defaults_apply_when_nothing_is_set() {
         let s = settings(&[]).expect("defaults are valid");
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.pool_timeout, Duration::from_secs(5));
+        assert_eq!(s.pool_timeout, Duration::from_secs(2));
         assert!(s.jwt_secret.is_none());
     }
 

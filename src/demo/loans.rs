@@ -150,15 +150,16 @@ pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> 
                     lend(conn, &lib, device, n, now - Duration::days(30 + d as i64))?;
                 }
                 "lost" => {
-                    let loan = lend(conn, &lib, device, n, now - Duration::days(100))?;
+                    // Lent after the last past loan came back, written off four weeks overdue.
+                    let loan = lend(conn, &lib, device, n, now - Duration::days(52))?;
                     diesel::update(loans::table.find(loan))
-                        .set(loans::lost_at.eq(now - Duration::days(30)))
+                        .set(loans::lost_at.eq(now - Duration::days(3)))
                         .execute(conn)?;
                     let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
                     let mv = Move::new("marked_lost")
                         .action(Action::MarkLost)
                         .details(json!({ "loan_id": loan, "note": "not returned; written off" }))
-                        .at(now - Duration::days(30));
+                        .at(now - Duration::days(3));
                     moves::apply(conn, &row, None, mv)?;
                 }
                 _ => {}

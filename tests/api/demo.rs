@@ -1,5 +1,6 @@
 //! The demo data set: a year of the scheme, so a newcomer sees meaningful reports at once.
 
+use diesel::prelude::*;
 use serde_json::Value;
 
 use tech4all::auth::Role;
@@ -39,4 +40,21 @@ async fn the_demo_reproduces_a_year_of_the_scheme_in_every_report() {
 
     let reach = json_ok(app.get("/api/v1/reports/exclusion-risk", Some(&reporter.token)).await).await;
     assert!(reach["highest_risk"]["devices_share"].as_f64() > Some(0.3), "{}", reach["highest_risk"]);
+
+    // The demo's records keep every invariant the soak and fault drills check: each device in one
+    // place, each history step starting where the one before ended, the rollups equal to the records.
+    let broken: Vec<Invariant> =
+        diesel::sql_query(include_str!("../../bench/invariants.sql")).load(&mut app.conn()).expect("checks run");
+    assert!(broken.len() >= 10, "every check ran: {broken:?}");
+    let failing: Vec<&Invariant> = broken.iter().filter(|i| i.broken != 0).collect();
+    assert!(failing.is_empty(), "{failing:?}");
+}
+
+#[derive(Debug, QueryableByName)]
+struct Invariant {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[allow(dead_code)]
+    invariant: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    broken: i64,
 }
