@@ -10,8 +10,10 @@
 #   cargo build --release --bin tech4all --example loadgen
 #   bash bench/load.sh [devices=10000] [connections=32] [seconds=20]
 #
-# BENCH_SCENARIOS="device-by-id checkout" runs only those scenarios. BENCH_PROFILE=1 also samples the whole machine with perf during each scenario and prints
-# PROFILE lines: the share of time by program and library, and the hottest functions.
+# BENCH_SCENARIOS="device-by-id checkout" runs only those scenarios; BENCH_POOL=16 sizes the
+# service's pool (default: one connection per client). BENCH_PROFILE=1 also samples the whole
+# machine with perf during each scenario and prints PROFILE lines: the share of time by program
+# and library, and the hottest functions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 devices=${1:-10000}
@@ -23,7 +25,7 @@ chmod 755 "$data"
 mkdir -m 777 "$data/pools" "$data/pgbench"
 base="http://127.0.0.1:$port"
 TECH4ALL_DATA_DIR="$data" TECH4ALL_BIND="127.0.0.1:$port" TECH4ALL_JWT_SECRET="benchmark-secret-benchmark-secret-0123" \
-  TECH4ALL_DB_POOL_SIZE="$connections" TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn \
+  TECH4ALL_DB_POOL_SIZE="${BENCH_POOL:-$connections}" TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn \
   ./target/release/tech4all serve --demo >"$data/service.log" 2>&1 &
 service=$!
 trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$data"' EXIT
