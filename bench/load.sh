@@ -3,9 +3,10 @@
 # bench/seed.sql's devices (and their residents, loans, sales, SIMs), driven by the load generator
 # (examples/loadgen.rs) one scenario at a time as the demo hub staff member: device by id, a page of
 # ready devices at a hub, check-out + return cycles, sales, SIM allocations, bulk imports (a
-# donation and a 20-row manifest each), the sustainability report. Then pgbench runs the same
-# statements as the read and the check-out cycle at the same concurrency on the same database: the
-# limit beside the service. Prints RESULT lines and the service's peak memory.
+# donation and a 20-row manifest each), the sustainability report. Right after the service's read
+# and check-out runs, pgbench runs the same statements at the same concurrency on the same
+# database: the limit beside the service. Prints RESULT, CPU and PGBENCH lines and the service's
+# peak memory (bench/summarise.py makes tables of them).
 #
 #   cargo build --release --bin tech4all --example loadgen
 #   bash bench/load.sh [devices=10000] [connections=32] [seconds=20]
@@ -46,12 +47,25 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: applicatio
 
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 0.5; done ) > "$data/rss.txt" &
 sampler=$!
+rows=$(as_pg psql -X -q -t -A -c "SELECT count(*) FROM load_devices" "$url")
+as_pg psql -X -q -c "CREATE TABLE IF NOT EXISTS bench_ids AS SELECT n, id FROM load_devices; CREATE UNIQUE INDEX IF NOT EXISTS bench_ids_n ON bench_ids (n); ANALYZE bench_ids;" "$url"
+pg() {
+  local label=$1
+  shift
+  rm -f "$data"/pgbench/pgbench_log.*
+  (cd "$data/pgbench" && as_pg pgbench -n -c "$connections" -j 2 -T "$seconds" -M prepared -l -D user_id="$staff_id" "$@" "$url") 2>&1 |
+    grep -E '^(tps|latency average|number of failed)' | sed "s/^/PGBENCH $label devices=$devices /"
+  # Per-transaction latencies (µs, third field of pgbench's log): the p50 and p99 beside the service's.
+  cat "$data"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n |
+    awk -v label="$label" -v d="$devices" '{v[NR] = $1} END {printf "PGBENCH %s devices=%s p50_ms=%.2f p99_ms=%.2f\n", label, d, v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000}'
+}
+selected() { case " ${BENCH_SCENARIOS:-$1} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # CPU seconds used so far by the service, and by every PostgreSQL process (with the exited
 # children the postmaster has reaped); the load generator's own comes from /usr/bin/time.
 cpu_service() { awk '{printf "%d", $14 + $15}' "/proc/$service/stat"; }
 cpu_postgres() { local p; p=$(pgrep -u postgres | sed 's|.*|/proc/&/stat|'); awk '{s += $14 + $15 + $16 + $17} END {printf "%d", s}' $p 2>/dev/null; }
 run() {
-  case " ${BENCH_SCENARIOS:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
+  selected "$1" || return 0
   local s0 p0 tick
   s0=$(cpu_service) p0=$(cpu_postgres) tick=$(getconf CLK_TCK)
   local perf=
@@ -73,9 +87,12 @@ run() {
       grep -v '^#' | grep -v '^$' | head -40 | sed "s/^/PROFILE $1 /"
   fi
 }
+# pgbench right after the service's run of the same scenario: the same database in the same state.
 run device-by-id "$data/pools/ids.txt"
-run device-list "$data/pools/hubs.txt"
+selected device-by-id && pg device-by-id -f "$PWD/bench/device_by_id.sql" -D rows="$rows"
 run checkout "$data/pools/pairs.txt"
+selected checkout && pg checkout-cycle -f "$PWD/bench/checkout_cycle.sql"
+run device-list "$data/pools/hubs.txt"
 run sale "$data/pools/sale-pairs.txt"
 run sim "$data/pools/sim-residents.txt"
 run import "$data/pools/donors.txt"
@@ -87,17 +104,3 @@ echo "RESULT service_peak_rss_mib=$(( ${peak:-0} / 1024 ))"
 touch "$data/loadgen.err"
 sort "$data/loadgen.err" | uniq -c | sort -rn | head -5 | sed 's/^/LOADGEN /'
 
-rows=$(as_pg psql -X -q -t -A -c "SELECT count(*) FROM load_devices" "$url")
-as_pg psql -X -q -c "CREATE TABLE IF NOT EXISTS bench_ids AS SELECT n, id FROM load_devices; CREATE UNIQUE INDEX IF NOT EXISTS bench_ids_n ON bench_ids (n); ANALYZE bench_ids;" "$url"
-pg() {
-  local label=$1
-  shift
-  rm -f "$data"/pgbench/pgbench_log.*
-  (cd "$data/pgbench" && as_pg pgbench -n -c "$connections" -j 2 -T "$seconds" -M prepared -l -D user_id="$staff_id" "$@" "$url") 2>&1 |
-    grep -E '^(tps|latency average|number of failed)' | sed "s/^/PGBENCH $label devices=$devices /"
-  # Per-transaction latencies (µs, third field of pgbench's log): the p50 and p99 beside the service's.
-  cat "$data"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n |
-    awk -v label="$label" -v d="$devices" '{v[NR] = $1} END {printf "PGBENCH %s devices=%s p50_ms=%.2f p99_ms=%.2f\n", label, d, v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000}'
-}
-pg device-by-id -f "$PWD/bench/device_by_id.sql" -D rows="$rows"
-pg checkout-cycle -f "$PWD/bench/checkout_cycle.sql"
