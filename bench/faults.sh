@@ -26,7 +26,7 @@ work=$(mktemp -d /tmp/tech4all-faults.XXXXXX)
 chmod 755 "$work"
 mkdir -m 777 "$work/pools"
 failed=0
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+source bench/lib.sh
 service=
 stop_service() { [ -n "$service" ] && { kill -TERM "$service" 2>/dev/null || true; wait "$service" 2>/dev/null || true; }; service=; }
 cleanup() {
@@ -37,24 +37,6 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAULT $1 FAILED: $2"; failed=1; }
 
-# start_service LOG [ENV=VALUE...]: the release service with demo data, on $port.
-start_service() {
-  local log=$1
-  shift
-  env TECH4ALL_BIND="127.0.0.1:$port" TECH4ALL_JWT_SECRET="benchmark-secret-benchmark-secret-0123" \
-    TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn "$@" ./target/release/tech4all serve --demo >"$log" 2>&1 &
-  service=$!
-  for _ in $(seq 1 900); do
-    grep -q "listening on" "$log" 2>/dev/null && curl -fsS "$base/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 "$service" 2>/dev/null || { echo "the service did not start:"; tail -5 "$log"; exit 1; }
-    sleep 0.1
-  done
-  echo "the service did not become ready"; exit 1
-}
-staff_token() {
-  curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"email":"staff@tech4all.test","password":"tech4all-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
 load() { ./target/release/examples/loadgen --base "$base" --token "$1" --connections 32 --timeline "${@:2}" 2>>"$work/loadgen.err"; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2" | head -1; }
 check_invariants() {
@@ -87,7 +69,7 @@ recovered=$(grep SECOND "$work/restart.txt" | awk '{split($2,t,"="); split($4,u,
 check_invariants "$url" restart
 stop_service
 
-# 2. Pool exhausted: another session holds every device row.
+# 2. Pool exhausted: another session locks the devices table.
 start_service "$work/pool.log" DATABASE_URL="$url" TECH4ALL_DB_POOL_SIZE=4
 token=$(staff_token)
 load "$token" --scenario device-by-id --pool "$work/pools/ids.txt" --seconds 20 >"$work/pool.txt" &

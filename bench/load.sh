@@ -25,25 +25,16 @@ data=$(mktemp -d /tmp/tech4all-bench.XXXXXX)
 chmod 755 "$data"
 mkdir -m 777 "$data/pools" "$data/pgbench"
 base="http://127.0.0.1:$port"
-TECH4ALL_DATA_DIR="$data" TECH4ALL_BIND="127.0.0.1:$port" TECH4ALL_JWT_SECRET="benchmark-secret-benchmark-secret-0123" \
-  TECH4ALL_DB_POOL_SIZE="${BENCH_POOL:-$connections}" TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn \
-  ./target/release/tech4all serve --demo >"$data/service.log" 2>&1 &
-service=$!
-trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 600); do
-  grep -q "listening on" "$data/service.log" 2>/dev/null && curl -fsS "$base/health/ready" >/dev/null 2>&1 && break
-  kill -0 $service 2>/dev/null || { echo "the service did not start:"; tail -5 "$data/service.log"; exit 1; }
-  sleep 0.1
-done
+source bench/lib.sh
+trap '[ -n "${service:-}" ] && { kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; }; rm -rf "$data"' EXIT
+start_service "$data/service.log" TECH4ALL_DATA_DIR="$data" TECH4ALL_DB_POOL_SIZE="${BENCH_POOL:-$connections}"
 
 url="postgres://tech4all@/tech4all?host=$data/run&port=5432"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 start=$(date +%s)
 as_pg psql -X -q -v devices="$devices" -v out="$data/pools" -f bench/seed.sql "$url" >/dev/null
 echo "SEED devices=$devices seconds=$(( $(date +%s) - start ))"
 staff_id=$(as_pg psql -X -q -t -A -c "SELECT id FROM users WHERE email = 'staff@tech4all.test'" "$url")
-token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"staff@tech4all.test","password":"tech4all-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(staff_token)
 
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 0.5; done ) > "$data/rss.txt" &
 sampler=$!

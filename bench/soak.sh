@@ -18,27 +18,13 @@ data=$(mktemp -d /tmp/tech4all-soak.XXXXXX)
 chmod 755 "$data"
 mkdir -m 777 "$data/pools"
 base="http://127.0.0.1:$port"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+source bench/lib.sh
 service=
 trap '[ -n "$service" ] && { kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; }; rm -rf "$data"' EXIT
-start() {
-  TECH4ALL_DATA_DIR="$data" TECH4ALL_BIND="127.0.0.1:$port" TECH4ALL_JWT_SECRET="benchmark-secret-benchmark-secret-0123" \
-    TECH4ALL_DB_POOL_SIZE=32 TECH4ALL_TOKEN_TTL_SECONDS=7200 RUST_LOG=warn \
-    ./target/release/tech4all serve --demo >>"$data/service.log" 2>&1 &
-  service=$!
-  for _ in $(seq 1 600); do
-    grep -q "listening on" "$data/service.log" 2>/dev/null && curl -fsS "$base/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 $service 2>/dev/null || { echo "the service did not start:"; tail -5 "$data/service.log"; exit 1; }
-    sleep 0.1
-  done
-  echo "the service did not become ready"
-  exit 1
-}
-start
+start_service "$data/service.log" TECH4ALL_DATA_DIR="$data" TECH4ALL_DB_POOL_SIZE=32
 url="postgres://tech4all@/tech4all?host=$data/run&port=5432"
 as_pg psql -X -q -v devices="$devices" -v out="$data/pools" -f bench/seed.sql "$url" >/dev/null
-token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"staff@tech4all.test","password":"tech4all-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(staff_token)
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 1; done ) >"$data/rss.txt" &
 ./target/release/examples/loadgen --base "$base" --token "$token" --connections "$connections" --seconds "$seconds" \
   --scenario mixed --pool "$data/pools" 2>"$data/loadgen.err" | sed "s/\$/ devices=$devices/" | tee "$data/result.txt"

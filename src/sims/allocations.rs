@@ -41,16 +41,7 @@ fn pick(conn: &mut PgConnection, actor: &Actor, input: &NewAllocation) -> Result
         }
         (None, Some(batch), None) => {
             visible_batch(conn, actor, batch).map_err(|_| ApiError::unknown_reference("batch_id"))?;
-            sims::table
-                .filter(sims::batch_id.eq(batch))
-                .filter(sims::status.eq(SimStatus::InStock))
-                .select(SimRow::as_select())
-                .order(sims::id)
-                .for_update()
-                .skip_locked()
-                .first(conn)
-                .optional()?
-                .ok_or_else(sold_out)?
+            first_in_stock(conn, batch)?.ok_or_else(sold_out)?
         }
         (None, None, Some(network)) => {
             let hub = input
@@ -70,15 +61,7 @@ fn pick(conn: &mut PgConnection, actor: &Actor, input: &NewAllocation) -> Result
                 .load(conn)?;
             let mut found = None;
             for batch in batches {
-                found = sims::table
-                    .filter(sims::batch_id.eq(batch))
-                    .filter(sims::status.eq(SimStatus::InStock))
-                    .select(SimRow::as_select())
-                    .order(sims::id)
-                    .for_update()
-                    .skip_locked()
-                    .first(conn)
-                    .optional()?;
+                found = first_in_stock(conn, batch)?;
                 if found.is_some() {
                     break;
                 }
@@ -89,6 +72,20 @@ fn pick(conn: &mut PgConnection, actor: &Actor, input: &NewAllocation) -> Result
     };
     let batch = sim_batches::table.find(sim.batch_id).select(Batch::as_select()).first(conn)?;
     Ok((sim, batch))
+}
+
+/// The batch's first SIM in stock, locked for this transaction; one that a concurrent allocation
+/// has locked is skipped, so two requests never wait for (or both take) the same SIM.
+fn first_in_stock(conn: &mut PgConnection, batch: Uuid) -> Result<Option<SimRow>, ApiError> {
+    Ok(sims::table
+        .filter(sims::batch_id.eq(batch))
+        .filter(sims::status.eq(SimStatus::InStock))
+        .select(SimRow::as_select())
+        .order(sims::id)
+        .for_update()
+        .skip_locked()
+        .first(conn)
+        .optional()?)
 }
 
 /// Takes the SIM out of stock and records the allocation.

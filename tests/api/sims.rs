@@ -292,3 +292,68 @@ async fn a_batch_comes_from_a_connectivity_supplier() {
     let partner = app.user(Role::Partner).await;
     assert_problem(app.get("/api/v1/sim-stock", Some(&partner.token)).await, 403).await;
 }
+
+#[actix_web::test]
+async fn next_available_by_network_empties_the_oldest_batch_first_even_under_concurrency() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    let received = |on: &str| {
+        json!({"supplier_id": d.supplier, "network": "O2", "kind": "physical_sim", "data_gb_per_month": 25,
+               "duration_months": 12, "received_on": on, "hub_id": d.hub})
+    };
+    // The newer batch is recorded and stocked first, so its SIMs have the lower ids.
+    let newer =
+        json_ok(app.post_json("/api/v1/sim-batches", Some(&d.staff.token), &received("2026-11-20")).await).await;
+    let newer = newer["id"].as_str().expect("id").to_owned();
+    json_ok(stock_up(&app, &d, &newer, &json!([iccid(1), iccid(2)])).await).await;
+    let older =
+        json_ok(app.post_json("/api/v1/sim-batches", Some(&d.staff.token), &received("2026-10-01")).await).await;
+    let older = older["id"].as_str().expect("id").to_owned();
+    json_ok(stock_up(&app, &d, &older, &json!([iccid(3), iccid(4)])).await).await;
+
+    let mut residents = Vec::new();
+    for i in 0..6 {
+        residents.push(app.resident(&d.staff.token, &format!("Network {i}")).await);
+    }
+    let batch_of = |sim: &str| -> String {
+        use tech4all::db::schema::sims;
+        let id: Uuid = sim.parse().expect("uuid");
+        let batch: Uuid = sims::table.find(id).select(sims::batch_id).first(&mut app.conn()).expect("the SIM exists");
+        batch.to_string()
+    };
+    let first = json_ok(
+        app.post_json(
+            "/api/v1/sim-allocations",
+            Some(&d.staff.token),
+            &json!({"resident_id": residents[0], "network": "o2", "hub_id": d.hub}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(batch_of(first["sim"]["id"].as_str().expect("sim")), older, "the older batch goes first");
+
+    // Five at once for the three SIMs left: one from the older batch, two from the newer, two refused.
+    let bodies: Vec<Value> =
+        residents[1..].iter().map(|r| json!({"resident_id": r, "network": "O2", "hub_id": d.hub})).collect();
+    let attempts = bodies.iter().map(|body| app.post_json("/api/v1/sim-allocations", Some(&d.staff.token), body));
+    let mut given = vec![first["sim"]["id"].as_str().expect("sim").to_owned()];
+    let mut refused = 0;
+    for response in futures::future::join_all(attempts).await {
+        match response.status().as_u16() {
+            201 => given.push(json_ok(response).await["sim"]["id"].as_str().expect("sim").to_owned()),
+            409 => {
+                let problem = assert_problem(response, 409).await;
+                assert!(problem["detail"].as_str().unwrap_or_default().contains("left in stock"), "{problem}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((given.len(), refused), (4, 2));
+    let mut unique = given.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "no SIM went to two people");
+    let from_older = given.iter().filter(|s| batch_of(s) == older).count();
+    assert_eq!(from_older, 2, "both of the older batch's SIMs were given out");
+}
