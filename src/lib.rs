@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -91,6 +92,7 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
                 .wrap(from_fn(http::idempotency::idempotency))
+                .wrap(from_fn(http::text::refuse_nul_in_uri))
                 .wrap(from_fn(http::request_id::observe))
                 .configure(|cfg| route_table().register(cfg))
                 .configure(docs::configure)

@@ -18,6 +18,7 @@ use super::{repo, rules};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::db::{in_transaction, run_blocking};
+use crate::http::csv::read_table;
 use crate::http::json::{BodyLimits, field_error, parse_json, read_body};
 use crate::http::{ApiError, FieldError};
 
@@ -161,33 +162,27 @@ fn csv_rows(
     errors: &mut Vec<FieldError>,
     ignored: &mut Vec<String>,
 ) -> Result<Vec<(usize, DeviceInput)>, ApiError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers =
-        reader.headers().map_err(|e| ApiError::malformed_body(format!("cannot read the CSV header: {e}")))?.clone();
-    let columns: Vec<Option<&'static str>> = headers.iter().map(column_for).collect();
-    ignored.extend(headers.iter().zip(&columns).filter(|(_, c)| c.is_none()).map(|(h, _)| h.to_owned()));
+    let (table, row_errors) = read_table(bytes)?;
+    errors.extend(row_errors);
+    let columns: Vec<Option<&'static str>> = table.headers.iter().map(|h| column_for(h)).collect();
+    ignored.extend(table.headers.iter().zip(&columns).filter(|(_, c)| c.is_none()).map(|(h, _)| h.clone()));
     if !columns.contains(&Some("category")) {
         return Err(ApiError::invalid_field("category", "the CSV needs a category (or type) column"));
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ApiError::malformed_body(format!("the CSV is malformed: {e}")))?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
+    for row in table.rows {
         let mut input = DeviceInput::default();
         let mut ok = true;
-        for (cell, column) in record.iter().zip(&columns) {
+        for (cell, column) in row.cells.iter().zip(&columns) {
             if let Some(field) = column
                 && let Err(message) = csv_cell(&mut input, field, cell)
             {
-                errors.push(FieldError::at_row(line, *field, message));
+                errors.push(FieldError::at_row(row.line, *field, message));
                 ok = false;
             }
         }
         if ok {
-            rows.push((line, input));
+            rows.push((row.line, input));
         }
     }
     Ok(rows)

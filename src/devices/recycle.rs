@@ -36,7 +36,7 @@ pub async fn recycle(
     let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
     let today = chrono::Utc::now().date_naive();
     problems.check(
-        input.disposed_on >= earliest && input.disposed_on <= today + chrono::Days::new(1),
+        input.disposed_on.day() >= earliest && input.disposed_on.day() <= today + chrono::Days::new(1),
         "disposed_on",
         "must be a date from 2000-01-01, not in the future",
     );

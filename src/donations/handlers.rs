@@ -1,5 +1,6 @@
 //! HTTP handlers for `/api/v1/donations`.
 
+use crate::calendar::Date;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
@@ -56,7 +57,7 @@ pub async fn create(
     let mut problems = Problems::new();
     check(
         &mut problems,
-        Some(input.received_on),
+        Some(input.received_on.day()),
         today(),
         input.donor_reference.as_deref(),
         input.declared_device_count,
@@ -102,7 +103,7 @@ pub async fn update(
     let mut problems = Problems::new();
     check(
         &mut problems,
-        patch.received_on,
+        patch.received_on.map(Date::day),
         today(),
         patch.donor_reference.as_ref().and_then(|r| r.as_deref()),
         patch.declared_device_count.flatten(),

@@ -1,5 +1,6 @@
 //! Donation rows, views, forms and field rules.
 
+use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ pub struct DonationRow {
     pub id: Uuid,
     pub donor_id: Uuid,
     pub hub_id: Uuid,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
     pub collection_notes: Option<String>,
@@ -37,7 +38,7 @@ pub struct DonationView {
     pub id: Uuid,
     pub donor_id: Uuid,
     pub hub_id: Uuid,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
     pub collection_notes: Option<String>,
@@ -73,7 +74,7 @@ impl Donation {
 pub struct CreateDonation {
     pub donor_id: Uuid,
     pub hub_id: Uuid,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
     pub collection_notes: Option<String>,
@@ -84,7 +85,7 @@ pub struct CreateDonation {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDonation {
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub received_on: Option<NaiveDate>,
+    pub received_on: Option<Date>,
     #[serde(default, with = "crate::http::json::double_option")]
     pub donor_reference: Option<Option<String>>,
     #[serde(default, with = "crate::http::json::double_option")]
@@ -98,8 +99,8 @@ pub struct UpdateDonation {
 pub struct DonationFilter {
     pub donor_id: Option<Uuid>,
     pub hub_id: Option<Uuid>,
-    pub received_from: Option<NaiveDate>,
-    pub received_to: Option<NaiveDate>,
+    pub received_from: Option<Date>,
+    pub received_to: Option<Date>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
 }

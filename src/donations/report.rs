@@ -190,7 +190,7 @@ fn build(conn: &mut diesel::PgConnection, donation: &super::models::DonationRow)
     Ok(Report {
         donation_id: donation.id,
         donor_id: donation.donor_id,
-        received_on: donation.received_on,
+        received_on: donation.received_on.day(),
         generated_at: Utc::now(),
         devices,
     })

@@ -1,4 +1,6 @@
-//! CSV responses for reports. Cells that a spreadsheet would read as a formula (starting with
+//! CSV in and out. Uploaded tables (a donation's manifest, a SIM batch's stock) are read by
+//! `read_table`, which refuses ragged rows and text PostgreSQL cannot store, row by row. Reports
+//! are written by `response`: cells that a spreadsheet would read as a formula (starting with
 //! `=`, `+`, `-`, `@`, tab or carriage return) are neutralised with a leading apostrophe, as
 //! OWASP's CSV-injection guidance advises, so a donor's serial number can never run as a formula.
 
@@ -6,7 +8,60 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-use super::error::ApiError;
+use super::error::{ApiError, FieldError};
+use super::text::{NUL_MESSAGE, has_nul};
+
+/// An uploaded CSV file with a header row.
+#[derive(Debug, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+/// One data row with as many cells as the header, numbered by its line in the file (header = 1).
+#[derive(Debug)]
+pub struct TableRow {
+    pub line: usize,
+    pub cells: Vec<String>,
+}
+
+/// Reads a CSV upload. Rows that are wholly blank are skipped; a row with more or fewer cells than
+/// the header, or a cell holding NUL, is a row error (line and problem named) and the row is left
+/// out, so the caller can report every problem and store nothing. A header that cannot be read,
+/// or bytes that are not CSV in UTF-8, make the whole body malformed (400).
+pub fn read_table(bytes: &[u8]) -> Result<(Table, Vec<FieldError>), ApiError> {
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ApiError::malformed_body(format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = headers.iter().find(|h| has_nul(h)) {
+        let shown = bad.replace('\0', "\u{fffd}");
+        return Err(ApiError::validation(vec![FieldError::at_row(1, shown, NUL_MESSAGE)]));
+    }
+    let mut table = Table { headers, rows: Vec::new() };
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ApiError::malformed_body(format!("the CSV is malformed: {e}")))?;
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != table.headers.len() {
+            let message = format!("has {} cells where the header has {}", record.len(), table.headers.len());
+            errors.push(FieldError::at_row(line, "row", message));
+            continue;
+        }
+        if let Some(column) = record.iter().position(has_nul) {
+            errors.push(FieldError::at_row(line, table.headers[column].clone(), NUL_MESSAGE));
+            continue;
+        }
+        table.rows.push(TableRow { line, cells: record.iter().map(str::to_owned).collect() });
+    }
+    Ok((table, errors))
+}
 
 /// A cell as written to the file.
 pub fn neutralise(cell: &str) -> String {
@@ -42,6 +97,17 @@ pub fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ragged_rows_and_nul_cells_are_row_errors() {
+        let csv = "serial,make\nA1,Dell\nA2,Dell,extra\nA3\n,\nA4,De\0ll\nA5,HP\n";
+        let (table, errors) = read_table(csv.as_bytes()).expect("reads");
+        let lines: Vec<usize> = table.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 7]);
+        let problems: Vec<(Option<usize>, &str)> = errors.iter().map(|e| (e.row, e.field.as_str())).collect();
+        assert_eq!(problems, [(Some(3), "row"), (Some(4), "row"), (Some(6), "make")]);
+        assert_eq!(errors[0].message, "has 3 cells where the header has 2");
+    }
 
     #[test]
     fn formula_cells_are_neutralised() {

@@ -95,17 +95,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no such {what}"))
     }
 
-    /// A body field names a record that does not exist (or that the caller may not see): 404, with
-    /// the field named, the same answer as asking for that record directly.
+    /// A body field names a record that does not exist, or that the caller may not see: 422 with
+    /// the field named, the same answer either way so nothing leaks. Not 404, which is kept for the
+    /// resource in the URL: a client must never take a bad reference for that resource being gone.
     pub fn unknown_reference(field: &str) -> Self {
-        let mut e = Self::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            format!("{field} refers to a record that does not exist"),
-        );
-        e.errors = vec![FieldError::new(field, "refers to a record that does not exist")];
-        e
+        Self::invalid_field(field, "refers to a record that does not exist")
     }
 
     pub fn route_not_found() -> Self {
@@ -347,8 +341,9 @@ impl From<DieselError> for ApiError {
                     _ if info.message().contains("out of range") => {
                         Self::invalid_field("body", "a date or number is outside the range the service can store")
                     }
-                    // PostgreSQL text cannot hold U+0000; JSON can.
-                    _ if info.message().contains("0x00") => {
+                    // PostgreSQL text and jsonb cannot hold U+0000; JSON can. Requests are refused
+                    // while parsed (`http::text`); this is the last line behind that.
+                    _ if info.message().contains("0x00") || info.message().contains("unsupported Unicode escape") => {
                         Self::invalid_field("body", "text must not contain the NUL character (U+0000)")
                     }
                     _ if info.message().contains("terminating connection")

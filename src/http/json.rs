@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
+use super::text::json_without_nul;
 
 /// Largest bodies accepted, shared through app data.
 #[derive(Debug, Clone, Copy)]
@@ -127,13 +128,15 @@ pub fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     shape(value)
 }
 
-/// The syntax step: any well-formed JSON document, with whole-number floats made integers.
+/// The syntax step: any well-formed JSON document, with whole-number floats made integers, that
+/// holds no text PostgreSQL cannot store (`http::text`).
 fn document(bytes: &[u8]) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::malformed_body("the request body is empty; send a JSON document"));
     }
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::malformed_body(format!("the body is not valid JSON: {e}")))?;
+    json_without_nul(&value).map_err(|e| ApiError::validation(vec![e]))?;
     Ok(whole_numbers(value))
 }
 

@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod request_id;
 pub mod routes;
 pub mod telemetry;
+pub mod text;
 
 pub use error::{ApiError, FieldError};
 pub use etag::{IfMatch, with_etag};

@@ -2,6 +2,7 @@
 //! through the lifecycle conditionally on what was read, the loan row changes conditionally on its
 //! state, and a partial unique index allows one open loan per device.
 
+use crate::calendar::Date;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde_json::json;
@@ -71,7 +72,7 @@ pub async fn checkout(
                 ));
             }
             let standard = rules::due_on(now, rule.loan_days as u32);
-            let due = match input.due_on {
+            let due = match input.due_on.map(Date::day) {
                 Some(d) if d <= today || d > today + chrono::Days::new(366) => {
                     return Err(ApiError::invalid_field("due_on", "must be after today and within a year"));
                 }

@@ -1,5 +1,6 @@
 //! Loan rule, loan and hold rows, views and forms.
 
+use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -211,7 +212,7 @@ pub struct Checkout {
     pub device_id: Uuid,
     pub resident_id: Uuid,
     /// Admins only: a later due date than the rule gives (e.g. for a course).
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
 }
 
 #[derive(Debug, Deserialize)]

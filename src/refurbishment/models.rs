@@ -1,6 +1,7 @@
 //! Refurbishment job rows, wipe records, views and forms.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::calendar::Date;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -224,7 +225,7 @@ pub struct JobFilter {
 pub struct Recycle {
     pub recycler_id: Uuid,
     pub waste_transfer_note: String,
-    pub disposed_on: NaiveDate,
+    pub disposed_on: Date,
     pub weight_kg: Option<f64>,
     pub harvested_parts: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! `GET /api/v1/reports/sustainability.svg` (kg CO2e saved per month, stacked by category) and
 //! `GET /api/v1/reports/distribution.svg` (devices sold and lent and SIMs given per month).
 
+use crate::calendar::Date;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
@@ -17,8 +18,8 @@ use crate::http::{ApiError, Query};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChartQuery {
-    pub from: Option<chrono::NaiveDate>,
-    pub to: Option<chrono::NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
     pub factor_set: Option<Uuid>,
 }
 
@@ -124,9 +125,15 @@ pub async fn chart(
     who: Principal,
     Query(q): Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report =
-        sustainability::build(&state, who, q.from, q.to, q.factor_set, vec![Dimension::Month, Dimension::Category])
-            .await?;
+    let report = sustainability::build(
+        &state,
+        who,
+        q.from.map(Date::day),
+        q.to.map(Date::day),
+        q.factor_set,
+        vec![Dimension::Month, Dimension::Category],
+    )
+    .await?;
     let mut data: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for group in &report.groups {
         let month = group.keys.get("month").cloned().unwrap_or_default();
@@ -143,8 +150,8 @@ fn svg(body: String) -> HttpResponse {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
-    pub from: Option<chrono::NaiveDate>,
-    pub to: Option<chrono::NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
 }
 
 /// `GET /api/v1/reports/distribution.svg`.
@@ -153,7 +160,8 @@ pub async fn distribution_chart(
     who: Principal,
     Query(q): Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = distribution::build(&state, who, q.from, q.to, vec![Dimension::Month]).await?;
+    let report =
+        distribution::build(&state, who, q.from.map(Date::day), q.to.map(Date::day), vec![Dimension::Month]).await?;
     let data: BTreeMap<String, BTreeMap<String, f64>> = report
         .groups
         .iter()

@@ -6,10 +6,11 @@
 //! loan). Hubs are places, not people, so no group here is suppressed; the figures
 //! built from residents are in the exclusion-risk view.
 
+use crate::calendar::Date;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date as SqlDate, Nullable, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -28,8 +29,8 @@ pub const DIMENSIONS: &[Dimension] = &[Dimension::Hub, Dimension::Ward, Dimensio
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistributionQuery {
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
     /// Up to two of hub, ward, month, quarter: `hub,month`.
     pub group_by: Option<String>,
     pub format: Option<ReportFormat>,
@@ -110,7 +111,7 @@ impl Figures for Distribution {
 
 #[derive(QueryableByName)]
 struct Row {
-    #[diesel(sql_type = Date)]
+    #[diesel(sql_type = SqlDate)]
     month: NaiveDate,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     hub_id: Option<Uuid>,
@@ -160,8 +161,11 @@ pub async fn build(
     run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, READERS)?;
         let (first, last) = grouping::months(from, to);
-        let rows: Vec<Row> =
-            diesel::sql_query(ROWS).bind::<Date, _>(first).bind::<Date, _>(last).bind::<Date, _>(as_of).load(conn)?;
+        let rows: Vec<Row> = diesel::sql_query(ROWS)
+            .bind::<SqlDate, _>(first)
+            .bind::<SqlDate, _>(last)
+            .bind::<SqlDate, _>(as_of)
+            .load(conn)?;
         let (groups, totals) = grouping::group(
             rows.into_iter().map(|r| {
                 (Coordinates { month: Some(r.month), hub: r.hub_id, ward: r.ward_id, ..Default::default() }, r.figures)
@@ -181,7 +185,7 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let dims = parse_group_by(query.group_by.as_deref(), DIMENSIONS).map_err(|m| bad_query("group_by", m))?;
     let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from, query.to, dims).await?;
+    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), dims).await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(report));
     }

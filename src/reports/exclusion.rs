@@ -7,12 +7,13 @@
 //! people shows `null` figures and `suppressed: true`. When exactly one group in a table is that
 //! small, the next smallest is suppressed too, so it cannot be worked out from the total.
 
+use crate::calendar::Date;
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date as SqlDate, Integer, Nullable, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -35,8 +36,8 @@ pub const HIGHEST_RISK_FRACTION: f64 = 0.2;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExclusionQuery {
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
     pub format: Option<ReportFormat>,
 }
 
@@ -200,9 +201,9 @@ pub async fn build(
         let all_wards: Vec<(Uuid, String, Option<f64>)> =
             wards::table.select((wards::id, wards::name, wards::deri_score)).load(conn)?;
         let people: Vec<PeopleRow> =
-            diesel::sql_query(PEOPLE).bind::<Date, _>(first).bind::<Date, _>(last).load(conn)?;
+            diesel::sql_query(PEOPLE).bind::<SqlDate, _>(first).bind::<SqlDate, _>(last).load(conn)?;
         let counts: Vec<CountRow> =
-            diesel::sql_query(COUNTS).bind::<Date, _>(first).bind::<Date, _>(last).load(conn)?;
+            diesel::sql_query(COUNTS).bind::<SqlDate, _>(first).bind::<SqlDate, _>(last).load(conn)?;
 
         let mut by_ward: HashMap<Option<Uuid>, Cell> = HashMap::new();
         let mut by_eligibility: HashMap<String, Cell> = HashMap::new();
@@ -301,7 +302,7 @@ pub async fn report(
     Query(query): Query<ExclusionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from, query.to).await?;
+    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day)).await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(report));
     }

@@ -1,6 +1,7 @@
 //! Resident rows, views and forms. Only the minimum personal data is held: name, optional phone
 //! and email, postcode. Eligibility is the category staff saw, never the evidence.
 
+use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -105,7 +106,7 @@ pub struct CreateResident {
     pub ward_id: Option<Uuid>,
     pub eligibility: Eligibility,
     /// Defaults to today.
-    pub eligibility_verified_on: Option<NaiveDate>,
+    pub eligibility_verified_on: Option<Date>,
     #[serde(default)]
     pub contact_consent: bool,
     /// The hub registering the resident (defaults to the member of staff's first hub).
@@ -128,7 +129,7 @@ pub struct UpdateResident {
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub eligibility: Option<Eligibility>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub eligibility_verified_on: Option<NaiveDate>,
+    pub eligibility_verified_on: Option<Date>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub contact_consent: Option<bool>,
 }

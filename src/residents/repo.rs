@@ -79,8 +79,10 @@ pub fn insert(
             residents::ward_id.eq(new.ward_id),
             residents::eligibility.eq(new.eligibility),
             residents::eligibility_verified_by.eq(verified_by),
-            residents::eligibility_verified_on
-                .eq(new.eligibility_verified_on.unwrap_or_else(|| Utc::now().date_naive())),
+            residents::eligibility_verified_on.eq(new
+                .eligibility_verified_on
+                .map(crate::calendar::Date::day)
+                .unwrap_or_else(|| Utc::now().date_naive())),
             residents::contact_consent.eq(new.contact_consent),
             residents::registered_at_hub_id.eq(hub),
         ))

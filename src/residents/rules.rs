@@ -1,6 +1,7 @@
 //! Rules for residents' personal fields.
 
 use super::models::{CreateResident, UpdateResident};
+use crate::calendar::Date;
 use crate::http::Problems;
 
 /// A UK phone number as written by a person: digits with optional spaces, dashes, brackets and
@@ -40,7 +41,7 @@ pub fn check_create(input: &mut CreateResident) -> Result<(), crate::http::ApiEr
     if let Some(postcode) = input.postcode.as_mut() {
         normalise_postcode(&mut problems, postcode);
     }
-    check_verified_on(&mut problems, input.eligibility_verified_on);
+    check_verified_on(&mut problems, input.eligibility_verified_on.map(Date::day));
     problems.finish()?;
     input.name = input.name.trim().to_owned();
     input.email = input.email.as_ref().map(|e| e.to_lowercase());
@@ -62,7 +63,7 @@ pub fn check_update(patch: &mut UpdateResident) -> Result<(), crate::http::ApiEr
     if let Some(Some(postcode)) = patch.postcode.as_mut() {
         normalise_postcode(&mut problems, postcode);
     }
-    check_verified_on(&mut problems, patch.eligibility_verified_on);
+    check_verified_on(&mut problems, patch.eligibility_verified_on.map(Date::day));
     problems.finish()?;
     patch.name = patch.name.as_ref().map(|n| n.trim().to_owned());
     patch.email = patch.email.as_ref().map(|e| e.as_ref().map(|e| e.to_lowercase()));

@@ -1,6 +1,7 @@
 //! Sale and sales-session rows, views and forms. A sale carries the resident's id, never their
 //! personal fields.
 
+use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -182,7 +183,7 @@ pub struct SessionSummary {
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
     pub hub_id: Uuid,
-    pub held_on: NaiveDate,
+    pub held_on: Date,
     pub name: Option<String>,
     #[serde(default)]
     pub device_ids: Vec<Uuid>,
@@ -198,8 +199,8 @@ pub struct SetAside {
 #[serde(deny_unknown_fields)]
 pub struct SessionFilter {
     pub hub_id: Option<Uuid>,
-    pub held_from: Option<NaiveDate>,
-    pub held_to: Option<NaiveDate>,
+    pub held_from: Option<Date>,
+    pub held_to: Option<Date>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
 }

@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::auth::{Actor, Principal, Role};
 use crate::db::schema::{sim_batches, sims};
 use crate::db::{in_transaction, new_id, run_blocking};
+use crate::http::csv::read_table;
 use crate::http::json::{BodyLimits, parse_json, read_body};
 use crate::http::{ApiError, FieldError, Json, Page, PageRequest, Problems, Query, created, with_etag};
 use crate::organisations::models::OrganisationRole;
@@ -137,20 +138,20 @@ fn entries(req: &HttpRequest, bytes: &[u8]) -> Result<Vec<(usize, String)>, ApiE
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
     if essence == "text/csv" {
-        let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let headers =
-            reader.headers().map_err(|e| ApiError::malformed_body(format!("cannot read the CSV header: {e}")))?.clone();
-        let column = headers
+        let (table, errors) = read_table(bytes)?;
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let column = table
+            .headers
             .iter()
             .position(|h| matches!(h.trim().to_lowercase().as_str(), "iccid" | "voucher_code" | "code" | "voucher"))
             .ok_or_else(|| ApiError::invalid_field("body", "the CSV needs an iccid or voucher_code column"))?;
         let mut out = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| ApiError::malformed_body(format!("the CSV is malformed: {e}")))?;
-            let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-            let value = record.get(column).unwrap_or_default().trim();
+        for row in table.rows {
+            let value = row.cells.get(column).map(|c| c.trim()).unwrap_or_default();
             if !value.is_empty() {
-                out.push((line, value.to_owned()));
+                out.push((row.line, value.to_owned()));
             }
         }
         return Ok(out);

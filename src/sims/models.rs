@@ -1,6 +1,7 @@
 //! SIM batch, SIM and allocation rows, views and forms. Voucher codes are secrets: views carry
 //! them masked unless the caller is the one who allocated them (see `allocations`).
 
+use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,7 @@ pub struct Batch {
     pub kind: SimKind,
     pub data_gb_per_month: i32,
     pub duration_months: i32,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub hub_id: Uuid,
     pub reference: Option<String>,
     pub version: i32,
@@ -165,7 +166,7 @@ pub struct NewBatch {
     pub kind: SimKind,
     pub data_gb_per_month: i32,
     pub duration_months: i32,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub hub_id: Uuid,
     pub reference: Option<String>,
 }

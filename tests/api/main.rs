@@ -13,6 +13,7 @@ mod helpers;
 mod hubs;
 mod idempotency;
 mod impact;
+mod input;
 mod instances;
 mod loans;
 mod organisations;

@@ -315,6 +315,17 @@ async fn a_device_beyond_repair_is_recycled_with_a_disposal_record() {
     )
     .await;
     assert_eq!(declared["beyond_repair_reason"], "parts_too_expensive");
+    // Text the database cannot store, and a date not written YYYY-MM-DD, are refused by name.
+    for (field, value) in [("waste_transfer_note", json!("WTN\u{0}118")), ("disposed_on", json!("2026-11-4"))] {
+        let mut bad = recycle.clone();
+        bad[field] = value;
+        let problem = assert_problem(
+            app.post_json(&format!("/api/v1/devices/{device}/recycle"), Some(&s.partner.token), &bad).await,
+            422,
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
     let recycled =
         json_ok(app.post_json(&format!("/api/v1/devices/{device}/recycle"), Some(&s.partner.token), &recycle).await)
             .await;
