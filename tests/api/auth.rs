@@ -123,6 +123,35 @@ async fn forged_and_malformed_tokens_are_refused() {
     }
 }
 
+#[actix_web::test]
+async fn tokens_not_yet_valid_or_issued_in_the_future_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.user(Role::Reporter).await;
+    let with = |name: &str, value: Value| {
+        let mut claims = claims_for(user.id, "reporter");
+        claims[name] = value;
+        sign(&claims, JWT_SECRET)
+    };
+    for (name, token) in [
+        ("nbf an hour ahead", with("nbf", json!(now() + 3600))),
+        ("nbf as text", with("nbf", json!("tomorrow"))),
+        ("nbf as a numeric string", with("nbf", json!(now().to_string()))),
+        ("nbf null", with("nbf", Value::Null)),
+        ("iat two minutes ahead", with("iat", json!(now() + 120))),
+    ] {
+        let response = app.get("/api/v1/me", Some(&token)).await;
+        assert_eq!(response.status(), 401, "{name} must be refused");
+    }
+    for (name, token) in [
+        ("nbf passed", with("nbf", json!(now() - 60))),
+        ("nbf with a fraction", with("nbf", json!(now() as f64 - 0.5))),
+        ("iat a few seconds ahead", with("iat", json!(now() + 10))),
+    ] {
+        let response = app.get("/api/v1/me", Some(&token)).await;
+        assert_eq!(response.status(), 200, "{name} must be accepted");
+    }
+}
+
 /// URL-safe base64 without padding, as JWTs use.
 fn base64_url_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
