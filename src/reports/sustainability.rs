@@ -3,12 +3,13 @@
 //! and quarter. Sums are of integer grams, so totals are identical whatever the grouping.
 //! `factor_set=` recomputes the same devices under another set ("what if").
 
+use crate::calendar::Date;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date as SqlDate, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,13 +19,13 @@ use crate::auth::{Principal, Role};
 use crate::db::run_blocking;
 use crate::db::schema::{impact_factor_sets, impact_factors};
 use crate::donations::report::ReportFormat;
-use crate::http::{ApiError, FieldError, Query};
+use crate::http::{ApiError, Query};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
     /// Up to two dimensions, comma-separated: `donor,month`.
     pub group_by: Option<String>,
     pub factor_set: Option<Uuid>,
@@ -33,7 +34,7 @@ pub struct ReportQuery {
 
 #[derive(QueryableByName, Debug, Clone)]
 pub struct RollupRow {
-    #[diesel(sql_type = Date)]
+    #[diesel(sql_type = SqlDate)]
     pub month: NaiveDate,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub donor_id: Option<Uuid>,
@@ -210,11 +211,7 @@ pub async fn build(
                     .select(impact_factor_sets::displacement_bp)
                     .first(conn)
                     .optional()?
-                    .ok_or_else(|| {
-                        let mut e = ApiError::not_found("factor set");
-                        e.errors = vec![FieldError::new("factor_set", "no such factor set")];
-                        e
-                    })?;
+                    .ok_or_else(|| ApiError::unknown_reference("factor_set"))?;
                 let factors = impact_factors::table
                     .filter(impact_factors::set_id.eq(id))
                     .select((impact_factors::category, impact_factors::manufacture_co2e_g, impact_factors::weight_g))
@@ -230,8 +227,8 @@ pub async fn build(
             // Room to sum tens of thousands of rows in memory rather than spill them to disk.
             diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
             diesel::sql_query(rollup_query(&dims, what_if.is_some()))
-                .bind::<Date, _>(first)
-                .bind::<Date, _>(last)
+                .bind::<SqlDate, _>(first)
+                .bind::<SqlDate, _>(last)
                 .bind::<SmallInt, _>(grain(&dims))
                 .load(conn)
         })?;
@@ -256,7 +253,7 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let dims = parse_group_by(query.group_by.as_deref(), Dimension::ALL).map_err(|m| bad_query("group_by", m))?;
     let csv = crate::http::csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from, query.to, query.factor_set, dims).await?;
+    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), query.factor_set, dims).await?;
     if csv {
         let mut header: Vec<String> = report.group_by.iter().map(|d| d.field()).collect();
         header.extend(["devices_reused", "devices_recycled", "co2e_saved_kg", "landfill_saved_kg"].map(String::from));

@@ -2,6 +2,7 @@
 //! see a resident. Staff find a resident by reference or by name and postcode together; they cannot
 //! page through the borough's residents (admins can).
 
+use crate::calendar::Date;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
@@ -103,7 +104,7 @@ pub async fn update(
                 ward_id: patch.ward_id,
                 eligibility: patch.eligibility,
                 eligibility_verified_by: reverified.then_some(Some(actor.user_id)),
-                eligibility_verified_on: patch.eligibility_verified_on,
+                eligibility_verified_on: patch.eligibility_verified_on.map(Date::day),
                 contact_consent: patch.contact_consent,
             };
             repo::update(conn, id, version, &changes)?.map(Resident::from).ok_or_else(ApiError::precondition_failed)
@@ -113,11 +114,13 @@ pub async fn update(
     Ok(with_etag(HttpResponse::Ok(), resident.version, &resident))
 }
 
-/// Subject access request: everything held about the resident, as JSON.
+/// Subject access request (admins, as the scheme's data-protection function): everything held
+/// about the resident, as JSON. Hub staff keep what they need at the counter through the other
+/// routes; the whole record of a person is not theirs to take away.
 pub async fn export(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let export = run_blocking(&state.pool, move |conn| {
-        who.actor_in(conn, STAFF)?;
+        who.actor_in(conn, crate::auth::principal::ADMIN)?;
         privacy::export(conn, id)
     })
     .await?;

@@ -298,7 +298,7 @@ async fn a_transfer_is_in_transit_until_the_receiving_hub_confirms_it() {
             &json!({"to_hub_id": Uuid::now_v7()}),
         )
         .await;
-    assert_eq!(assert_problem(unknown, 404).await["errors"][0]["field"], "to_hub_id");
+    assert_eq!(assert_problem(unknown, 422).await["errors"][0]["field"], "to_hub_id");
 }
 
 #[actix_web::test]

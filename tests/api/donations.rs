@@ -25,7 +25,7 @@ async fn hub_staff_record_donations_at_their_own_hub_only() {
     assert_eq!(donation["created_by"], staff.id.to_string());
 
     let elsewhere = json!({"donor_id": donor, "hub_id": other_hub, "received_on": "2026-11-20"});
-    let problem = assert_problem(app.post_json("/api/v1/donations", Some(&staff.token), &elsewhere).await, 404).await;
+    let problem = assert_problem(app.post_json("/api/v1/donations", Some(&staff.token), &elsewhere).await, 422).await;
     assert_eq!(problem["errors"][0]["field"], "hub_id");
 
     let admin = app.admin().await;
@@ -62,7 +62,8 @@ async fn a_donation_comes_from_a_donor_and_not_from_the_future() {
         "received_on"
     );
     let unknown = json!({"donor_id": Uuid::now_v7(), "hub_id": hub, "received_on": "2026-11-20"});
-    assert_problem(app.post_json("/api/v1/donations", Some(&admin.token), &unknown).await, 404).await;
+    let problem = assert_problem(app.post_json("/api/v1/donations", Some(&admin.token), &unknown).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "donor_id");
 }
 
 #[actix_web::test]

@@ -111,8 +111,8 @@ async fn no_error_body_reveals_sql_or_internals() {
             &json!({"name": "Hub", "kind": "library", "ward_id": missing_ward}),
         )
         .await;
-    // A body naming a record that does not exist is answered like asking for it: 404.
-    let body = assert_problem(response, 404).await;
+    // A body naming a record that does not exist is a 422 naming the field (404 is the URL's).
+    let body = assert_problem(response, 422).await;
     assert_eq!(body["errors"][0]["field"], "ward_id");
     let text = body.to_string().to_lowercase();
     for leak in ["select", "insert", "violates", "constraint \"", "diesel", "postgres"] {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use tech4all::auth::Role;
 use tech4all::db::schema::{impact_factor_sets, impact_factors, impact_ledger};
 
-use crate::helpers::{TestApp, TestUser, json_ok};
+use crate::helpers::{TestApp, TestUser, assert_problem, json_ok};
 
 /// A refurbished laptop at `hub`, sold by its staff at £60 to a newly registered resident.
 async fn sell_one(app: &TestApp, hub: Uuid, staff: &TestUser, buyer: &str) -> Uuid {
@@ -233,10 +233,13 @@ async fn the_sustainability_report_adds_up_the_same_whatever_the_grouping_and_ca
         400
     );
     assert_eq!(
-        app.get(&format!("/api/v1/reports/sustainability?factor_set={}", Uuid::now_v7()), Some(&reporter.token))
-            .await
-            .status(),
-        404
+        assert_problem(
+            app.get(&format!("/api/v1/reports/sustainability?factor_set={}", Uuid::now_v7()), Some(&reporter.token))
+                .await,
+            422
+        )
+        .await["errors"][0]["field"],
+        "factor_set"
     );
     let partner = app.user(Role::Partner).await;
     assert_eq!(app.get("/api/v1/reports/sustainability", Some(&partner.token)).await.status(), 403);

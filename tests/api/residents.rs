@@ -175,10 +175,11 @@ async fn erasure_removes_every_personal_field_keeps_totals_and_can_be_repeated()
 }
 
 #[actix_web::test]
-async fn the_export_holds_everything_about_the_resident() {
+async fn the_export_holds_everything_about_the_resident_and_only_admins_take_it() {
     let app = TestApp::spawn().await;
     let hub = app.insert_hub("Urmston Library");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
+    let admin = app.admin().await;
     let id = app.resident(&staff.token, "Rosalind Franklin").await;
     let device = app.ready_device(hub);
     let sale = json_ok(
@@ -190,7 +191,9 @@ async fn the_export_holds_everything_about_the_resident() {
         .await,
     )
     .await;
-    let response = app.get(&format!("/api/v1/residents/{id}/export"), Some(&staff.token)).await;
+    let path = format!("/api/v1/residents/{id}/export");
+    assert_problem(app.get(&path, Some(&staff.token)).await, 403).await;
+    let response = app.get(&path, Some(&admin.token)).await;
     assert_eq!(response.headers()["cache-control"], "no-store");
     let export = json_ok(response).await;
     assert_eq!(export["resident"]["name"], "Rosalind Franklin");

@@ -131,7 +131,8 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
                 || path.starts_with("/api/v1/loans")
                 || path.starts_with("/api/v1/holds")
                 || (read && path.starts_with("/api/v1/loan-rules")))
-            && path != "/api/v1/residents/{id}/erase")
+            && path != "/api/v1/residents/{id}/erase"
+            && path != "/api/v1/residents/{id}/export")
 }
 
 /// Staff assign and cancel; partners do the work; both read jobs; anyone handling a device may

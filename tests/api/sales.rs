@@ -87,9 +87,11 @@ async fn selling_a_device_that_is_not_ready_sold_unwiped_or_elsewhere_fails_clea
     assert_eq!(problem["current_status"], "in_refurbishment");
 
     let elsewhere = app.ready_device(app.insert_hub("Another hub"));
-    let problem = assert_problem(sell(&app, &s.staff.token, elsewhere, other, json!({})).await, 404).await;
+    let problem = assert_problem(sell(&app, &s.staff.token, elsewhere, other, json!({})).await, 422).await;
     assert_eq!(problem["errors"][0]["field"], "device_id");
-    assert_problem(sell(&app, &s.staff.token, app.ready_device(s.hub), Uuid::now_v7(), json!({})).await, 404).await;
+    let problem =
+        assert_problem(sell(&app, &s.staff.token, app.ready_device(s.hub), Uuid::now_v7(), json!({})).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "resident_id");
     let free_with_price = sell(
         &app,
         &s.staff.token,

@@ -54,8 +54,24 @@ async fn role_scope_and_password_rules_are_enforced() {
     }
     let unknown_hub =
         json!({"email": "e@example.org", "display_name": "E", "role": "hub_staff", "hub_ids": [uuid::Uuid::now_v7()]});
-    let problem = assert_problem(app.post_json("/api/v1/users", Some(&admin.token), &unknown_hub).await, 404).await;
+    let problem = assert_problem(app.post_json("/api/v1/users", Some(&admin.token), &unknown_hub).await, 422).await;
     assert_eq!(problem["errors"][0]["field"], "hub_ids");
+}
+
+#[actix_web::test]
+async fn a_missing_record_named_in_a_body_is_a_422_and_a_missing_url_a_404() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (user, _) = app.create_account(Role::HubStaff, vec![app.insert_hub("Sale Library")], None);
+    let unknown = json!({"hub_ids": [uuid::Uuid::now_v7()]});
+    let path = format!("/api/v1/users/{user}");
+    let problem = assert_problem(app.patch_json(&path, Some(&admin.token), Some("*"), &unknown).await, 422).await;
+    assert_eq!(problem["type"], "/problems/validation");
+    assert_eq!(problem["errors"][0]["field"], "hub_ids");
+    assert_eq!(problem["errors"][0]["message"], "refers to a record that does not exist");
+    let gone = format!("/api/v1/users/{}", uuid::Uuid::now_v7());
+    let problem = assert_problem(app.patch_json(&gone, Some(&admin.token), Some("*"), &unknown).await, 404).await;
+    assert_eq!(problem["type"], "/problems/not-found");
 }
 
 #[actix_web::test]
