@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::db::schema::users;
-use crate::users::{accounts, models::CreateUser};
+use crate::users::handlers::accounts::create_account;
+use crate::users::models::CreateUser;
 
 /// The password every demo account gets (only with `--demo`).
 pub const DEMO_PASSWORD: &str = "tech4all-demo";
@@ -23,7 +24,7 @@ pub fn first_admin(conn: &mut PgConnection, settings: &Settings, demo: bool) -> 
         (None, true) => (DEMO_PASSWORD.to_owned(), true),
         (None, false) => (crate::auth::password::generate(), true),
     };
-    let admin = accounts::create(
+    let admin = create_account(
         conn,
         CreateUser {
             email: settings.admin_email.clone(),

@@ -1,17 +1,42 @@
-//! Calendar days as the API writes them. `Date` is an RFC 3339 `full-date` (`2026-01-01`), parsed
-//! strictly: chrono alone also reads `2026-1-1`, which the contract's `format: date` does not allow
-//! and which a client would then see stored as something it did not send. Every date a request can
-//! carry (body fields and query parameters) is a `Date`, so none can slip through laxly.
+//! The scheme's calendar. Days are days in Europe/London whatever the clocks do (a loan lent at
+//! 23:30 UTC in summer was lent on the next day), due dates count those days, and a due day ends
+//! at 23:59:59 local time. `Date` is a calendar day as the API writes it: an RFC 3339 `full-date`
+//! (`2026-01-01`), parsed strictly — chrono alone also reads `2026-1-1`, which the contract's
+//! `format: date` does not allow. Every date a request can carry (body fields and query
+//! parameters) is a `Date`, so none can slip through laxly.
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::London;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// The scheme's calendar day for an instant.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&London).date_naive()
+}
+
+/// Due back by the end of the day `days` after the day it was lent (both in London time).
+pub fn due_on(lent_at: DateTime<Utc>, days: u32) -> NaiveDate {
+    local_date(lent_at) + chrono::Days::new(u64::from(days))
+}
+
+/// The last instant of a London day, in UTC (23:59:59 GMT or BST as the day has it).
+pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let last = date.and_hms_opt(23, 59, 59).unwrap_or_default();
+    London.from_local_datetime(&last).latest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| last.and_utc())
+}
+
+/// Whole days overdue on `today` (0 when not yet due).
+pub fn days_overdue(due: NaiveDate, today: NaiveDate) -> i64 {
+    (today - due).num_days().max(0)
+}
 
 /// A calendar day written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
@@ -98,6 +123,39 @@ impl FromSql<sql_types::Date, Pg> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("valid")
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid")
+    }
+
+    #[test]
+    fn due_dates_count_london_days_across_clock_changes() {
+        // 23:30 UTC on a winter Saturday is still Saturday in London: 21 days from 28 March.
+        assert_eq!(due_on(utc(2026, 3, 28, 23, 30), 21), date(2026, 4, 18));
+        // 23:30 UTC on 24 October is 00:30 BST on the 25th in London: the loan began on the 25th.
+        assert_eq!(due_on(utc(2026, 10, 24, 23, 30), 21), date(2026, 11, 15));
+        // Lent across the spring change (clocks go forward 29 March 2026).
+        assert_eq!(due_on(utc(2026, 3, 29, 0, 30), 1), date(2026, 3, 30));
+        assert_eq!(due_on(utc(2026, 11, 25, 10, 0), 21), date(2026, 12, 16));
+    }
+
+    #[test]
+    fn the_end_of_a_due_day_follows_the_clocks() {
+        assert_eq!(end_of_day(date(2026, 7, 1)), utc(2026, 7, 1, 22, 59) + chrono::Duration::seconds(59), "BST");
+        assert_eq!(end_of_day(date(2026, 12, 1)), utc(2026, 12, 1, 23, 59) + chrono::Duration::seconds(59), "GMT");
+    }
+
+    #[test]
+    fn overdue_days_are_whole_days_after_the_due_day() {
+        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 20)), 0);
+        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 25)), 5);
+        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 1)), 0);
+    }
 
     #[test]
     fn only_full_dates_parse() {

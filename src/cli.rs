@@ -14,7 +14,8 @@ use crate::config::{MIN_JWT_SECRET_BYTES, Settings};
 use crate::db::embedded::{ClusterOptions, EmbeddedPostgres};
 use crate::db::schema::{hubs, organisations};
 use crate::db::{build_pool, migrate};
-use crate::users::{accounts, models::CreateUser};
+use crate::users::handlers::accounts::create_account;
+use crate::users::models::CreateUser;
 use crate::{Application, bootstrap, demo};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -100,6 +101,9 @@ pub fn run() -> std::process::ExitCode {
             Ok(())
         }
         command => Settings::from_env().map_err(Into::into).and_then(|settings| {
+            if let Some(password) = &settings.admin_password {
+                crate::auth::password::check_policy(password).map_err(|m| format!("TECH4ALL_ADMIN_PASSWORD: {m}"))?;
+            }
             crate::http::telemetry::init(settings.log_format);
             dispatch(command, settings)
         }),
@@ -133,11 +137,10 @@ fn dispatch(command: Command, settings: Settings) -> CliResult {
                 migrate::run_locked(conn, |_| Ok(()))?;
                 let months = months.unwrap_or(settings.retention_months);
                 if dry_run {
-                    let due = crate::residents::privacy::due_for_erasure(conn, months)?;
+                    let due = crate::residents::repo::due_for_erasure(conn, months)?;
                     println!("{} resident(s) inactive for {months} months would be erased", due.len());
                 } else {
-                    let erased =
-                        crate::residents::privacy::apply_retention(conn, months).map_err(|e| e.detail.clone())?;
+                    let erased = crate::residents::repo::apply_retention(conn, months)?;
                     println!("{erased} resident(s) inactive for {months} months erased");
                 }
                 Ok(())
@@ -265,15 +268,15 @@ fn user_command(settings: &Settings, command: UserCommand) -> CliResult {
         } else {
             (crate::auth::password::generate(), true)
         };
-        let user = accounts::create(
+        let user = create_account(
             conn,
             CreateUser {
                 display_name: name.unwrap_or_else(|| email.clone()),
                 email,
                 role,
                 password: Some(password.clone()),
-                hub_ids,
-                organisation_id,
+                hub_ids: hub_ids.into_iter().map(Into::into).collect(),
+                organisation_id: organisation_id.map(Into::into),
             },
         )
         .map_err(|e| {

@@ -132,17 +132,8 @@ impl Settings {
             }
             other => other.map(String::into_bytes),
         };
+        // Checked against the password policy by the command line, which knows it (`crate::auth`).
         let admin_password = get("TECH4ALL_ADMIN_PASSWORD");
-        if let Some(p) = &admin_password
-            && p.chars().count() < crate::auth::password::MIN_PASSWORD_CHARS
-        {
-            {
-                return Err(ConfigError::new(
-                    "TECH4ALL_ADMIN_PASSWORD",
-                    format!("must be at least {} characters", crate::auth::password::MIN_PASSWORD_CHARS),
-                ));
-            }
-        }
         let log_format = match get("TECH4ALL_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,

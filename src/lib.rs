@@ -7,21 +7,27 @@ pub mod bootstrap;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod contact;
 pub mod db;
 pub mod demo;
 pub mod devices;
 pub mod docs;
 pub mod donations;
+pub mod handover;
 pub mod health;
+pub mod holds;
 pub mod http;
 pub mod hubs;
+pub mod ids;
 pub mod impact;
+pub mod loan_rules;
 pub mod loans;
 pub mod organisations;
 pub mod refurbishment;
 pub mod reports;
 pub mod residents;
 pub mod sales;
+pub mod sales_sessions;
 pub mod sims;
 pub mod users;
 pub mod wards;
@@ -37,20 +43,12 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::http::json::BodyLimits;
-use crate::http::{ApiError, RouteTable};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub keys: JwtKeys,
-    pub settings: Arc<Settings>,
-}
+use crate::http::{ApiError, AppState, RouteTable};
 
 /// Every route of the service, in one table.
 pub fn route_table() -> RouteTable {
     let mut table = RouteTable::new();
     health::routes(&mut table);
-    auth::routes(&mut table);
     users::routes(&mut table);
     wards::routes(&mut table);
     hubs::routes(&mut table);
@@ -59,12 +57,28 @@ pub fn route_table() -> RouteTable {
     devices::routes(&mut table);
     refurbishment::routes(&mut table);
     residents::routes(&mut table);
+    sales_sessions::routes(&mut table);
     sales::routes(&mut table);
     sims::routes(&mut table);
+    loan_rules::routes(&mut table);
     loans::routes(&mut table);
+    holds::routes(&mut table);
     impact::routes(&mut table);
     reports::routes(&mut table);
     table
+}
+
+/// Where a resident's personal data lives beyond their own record, for the subject access export:
+/// each slice that keeps records about residents answers for its own.
+pub fn personal_data() -> residents::models::PersonalData {
+    residents::models::PersonalData {
+        sections: vec![
+            ("sales", sales::handlers::export_section),
+            ("loans", loans::handlers::export_section),
+            ("sim_allocations", sims::handlers::export_section),
+            ("holds", holds::handlers::export_section),
+        ],
+    }
 }
 
 /// A bound, not yet running, HTTP server.
@@ -84,11 +98,20 @@ impl Application {
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let limits = BodyLimits { json: settings.json_limit_bytes, import: settings.import_limit_bytes };
-        let state = web::Data::new(AppState { pool, keys, settings: Arc::new(settings) });
+        let state = web::Data::new(AppState { pool, settings: Arc::new(settings) });
         let limits = web::Data::new(limits);
+        let callers: web::Data<dyn http::Callers> = web::Data::from(Arc::new(keys.clone()) as Arc<dyn http::Callers>);
+        let keys = web::Data::new(keys);
+        let effects: web::Data<dyn devices::repo::moves::Effects> =
+            web::Data::from(Arc::new(handover::Handover) as Arc<dyn devices::repo::moves::Effects>);
+        let personal_data = web::Data::new(personal_data());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(keys.clone())
+                .app_data(callers.clone())
+                .app_data(effects.clone())
+                .app_data(personal_data.clone())
                 .app_data(limits.clone())
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
                 .wrap(from_fn(http::idempotency::idempotency))

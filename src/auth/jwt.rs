@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::Role;
 use crate::http::ApiError;
+use crate::ids::{ApiKeyId, UserId};
 
 pub const ISSUER: &str = "tech4all";
 pub const AUDIENCE: &str = "tech4all-api";
@@ -65,18 +66,24 @@ impl JwtKeys {
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation, ttl }
     }
 
-    pub fn issue(&self, user: Uuid, role: Role, epoch: i32, api_key: Option<Uuid>) -> Result<TokenResponse, ApiError> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        role: Role,
+        epoch: i32,
+        api_key: Option<ApiKeyId>,
+    ) -> Result<TokenResponse, ApiError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
-            sub: user,
+            sub: user.uuid(),
             role,
             iat: now,
             exp: now + self.ttl.as_secs(),
             nbf: None,
             ep: epoch,
-            kid: api_key,
+            kid: api_key.map(ApiKeyId::uuid),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(format!("token signing failed: {e}")))?;
@@ -115,10 +122,10 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
-        let user = Uuid::now_v7();
+        let user = UserId::new();
         let token = keys().issue(user, Role::HubStaff, 3, None).expect("issues").access_token;
         let claims = keys().verify(&token).expect("verifies");
-        assert_eq!((claims.sub, claims.role, claims.ep), (user, Role::HubStaff, 3));
+        assert_eq!((claims.sub, claims.role, claims.ep), (user.uuid(), Role::HubStaff, 3));
     }
 
     fn claims(iat: u64, nbf: Option<f64>) -> Claims {
@@ -150,7 +157,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
         let other = JwtKeys::new(&[8u8; 32], Duration::from_secs(60));
-        let token = other.issue(Uuid::now_v7(), Role::Admin, 0, None).expect("issues").access_token;
+        let token = other.issue(UserId::new(), Role::Admin, 0, None).expect("issues").access_token;
         assert!(keys().verify(&token).is_err());
     }
 }

@@ -1,10 +1,10 @@
-//! Who is calling and what they may do: roles, JWT access tokens, password hashing, API keys for
-//! integrations, the failed-login throttle, and the `Principal` extractor that every protected
-//! handler takes. Tokens are checked against the database on every request, so disabling a user,
-//! changing a password or revoking a key takes effect at once.
+//! Who is calling and what they may do: roles and the sets of roles routes allow, JWT access
+//! tokens, password hashing, API keys for integrations, the failed-login throttle, and the
+//! `Principal` extractor that every protected handler takes. Tokens are checked against the
+//! database on every request, so disabling a user, changing a password or revoking a key takes
+//! effect at once. Signing in and the caller's own account are routes of `crate::users`.
 
 pub mod api_key;
-pub mod handlers;
 pub mod jwt;
 pub mod password;
 pub mod principal;
@@ -12,8 +12,6 @@ pub mod throttle;
 
 pub use jwt::JwtKeys;
 pub use principal::{Actor, Principal};
-
-use crate::http::RouteTable;
 
 crate::text_enum! {
     /// The four roles of DESIGN §6.
@@ -25,10 +23,13 @@ crate::text_enum! {
     }
 }
 
-pub fn routes(table: &mut RouteTable) {
-    table
-        .post("/api/v1/auth/login", handlers::login)
-        .post("/api/v1/auth/token", handlers::exchange_api_key)
-        .get("/api/v1/me", handlers::me)
-        .post("/api/v1/me/password", handlers::change_own_password);
-}
+/// Every role that may sign in.
+pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner, Role::Reporter];
+/// The scheme's admins.
+pub const ADMIN: &[Role] = &[Role::Admin];
+/// Admins and hub staff: the people at the counter.
+pub const STAFF: &[Role] = &[Role::Admin, Role::HubStaff];
+/// Who may read devices and refurbishment jobs (partners see only their own).
+pub const DEVICE_READERS: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner];
+/// Who may read the reports (aggregates only).
+pub const REPORT_READERS: &[Role] = &[Role::Admin, Role::Reporter, Role::HubStaff];

@@ -3,6 +3,11 @@
 //! the database and yields the `Actor` that handlers authorise with. A handler cannot learn the
 //! caller's role without that confirmation.
 
+use super::Role;
+use super::jwt::{Claims, JwtKeys};
+use crate::db::schema::{api_keys, users};
+use crate::http::{ApiError, Caller, Callers};
+use crate::ids::{HubId, OrganisationId, UserId};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -12,13 +17,6 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::Array;
 use futures_util::future::{Ready, ready};
-use uuid::Uuid;
-
-use super::Role;
-use super::jwt::Claims;
-use crate::AppState;
-use crate::db::schema::{api_keys, users};
-use crate::http::ApiError;
 
 pub struct Principal {
     claims: Claims,
@@ -34,37 +32,47 @@ impl FromRequest for Principal {
 }
 
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
+    let keys = req.app_data::<web::Data<JwtKeys>>().ok_or_else(|| ApiError::internal("token keys missing"))?;
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("send an access token: Authorization: Bearer <token>"))?;
-    let token = value
-        .to_str()
-        .ok()
+    let token = bearer(value.to_str().ok())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be: Bearer <token>"))?;
+    let claims = keys.verify(token)?;
+    Ok(Principal { claims })
+}
+
+/// The token in an `Authorization: Bearer <token>` value.
+fn bearer(value: Option<&str>) -> Option<&str> {
+    value
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be: Bearer <token>"))?;
-    let claims = state.keys.verify(token)?;
-    Ok(Principal { claims })
+}
+
+/// Idempotency keys belong to the token's subject, and a stored answer is replayed only while the
+/// token is still honoured.
+impl Callers for JwtKeys {
+    fn identify(&self, req: &HttpRequest) -> Option<Caller> {
+        let token = bearer(req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))?;
+        let claims = self.verify(token).ok()?;
+        let id = claims.sub.to_string();
+        let principal = Principal { claims };
+        Some(Caller { id, confirm: Box::new(move |conn| principal.actor(conn).map(|_| ())) })
+    }
 }
 
 /// A confirmed caller: the user as the database has it now.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub role: Role,
-    pub hub_ids: Vec<Uuid>,
-    pub organisation_id: Option<Uuid>,
+    pub hub_ids: Vec<HubId>,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 impl Principal {
-    /// A principal from claims already verified elsewhere (the idempotency middleware).
-    pub(crate) fn from_claims(claims: Claims) -> Self {
-        Self { claims }
-    }
-
     /// Confirms the token against the database: the user exists and is active, its role and token
     /// epoch are unchanged, and the API key it came from (if any) is not revoked.
     pub fn actor(&self, conn: &mut PgConnection) -> Result<Actor, ApiError> {
@@ -73,7 +81,7 @@ impl Principal {
         let (role, organisation_id, active, epoch, hub_ids) = users::table
             .find(self.claims.sub)
             .select((users::role, users::organisation_id, users::active, users::token_epoch, HubIdsOfUser))
-            .first::<(Role, Option<Uuid>, bool, i32, Vec<Uuid>)>(conn)
+            .first::<(Role, Option<OrganisationId>, bool, i32, Vec<HubId>)>(conn)
             .optional()?
             .ok_or_else(stale)?;
         if !active || epoch != self.claims.ep || role != self.claims.role {
@@ -90,7 +98,7 @@ impl Principal {
                 return Err(stale());
             }
         }
-        Ok(Actor { user_id: self.claims.sub, role, hub_ids, organisation_id })
+        Ok(Actor { user_id: UserId(self.claims.sub), role, hub_ids, organisation_id })
     }
 
     /// `actor`, then 403 unless the caller has one of `roles`.
@@ -132,11 +140,8 @@ impl Actor {
     }
 
     /// Admins work at every hub; hub staff only at theirs.
-    pub fn works_at(&self, hub_id: Uuid) -> bool {
+    pub fn works_at(&self, hub_id: impl Into<HubId>) -> bool {
+        let hub_id = hub_id.into();
         self.is_admin() || (self.role == Role::HubStaff && self.hub_ids.contains(&hub_id))
     }
 }
-
-/// Every role that may sign in.
-pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner, Role::Reporter];
-pub const ADMIN: &[Role] = &[Role::Admin];

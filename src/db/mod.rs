@@ -13,7 +13,6 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection};
 
 use crate::config::Settings;
-use crate::http::ApiError;
 
 pub type Pool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
 pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<PgConnection>>;
@@ -53,12 +52,25 @@ pub fn build_pool(url: &str, settings: &Settings) -> Pool {
         .build_unchecked(ConnectionManager::new(url))
 }
 
+/// What the database layer itself can fail with, apart from a query's own error (which callers
+/// get as `diesel::result::Error`). The HTTP layer turns both into problems.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No pooled connection could be had in time: the database is down or saturated.
+    #[error("no database connection available: {0}")]
+    Unavailable(String),
+    /// The blocking task running the work was cancelled or panicked.
+    #[error("the database task did not finish: {0}")]
+    TaskFailed(String),
+}
+
 /// Runs one request's database work on the blocking thread pool, on one pooled connection, inside
-/// the caller's tracing span. A pool that cannot hand out a connection in time is a 503.
-pub async fn run_blocking<T, F>(pool: &Pool, work: F) -> Result<T, ApiError>
+/// the caller's tracing span. The work's error type only has to take in a `DbError`.
+pub async fn run_blocking<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
@@ -66,19 +78,19 @@ where
         let _entered = span.enter();
         let mut conn = pool.get().map_err(|e| {
             tracing::warn!(error = %e, "no database connection available");
-            ApiError::unavailable()
+            E::from(DbError::Unavailable(e.to_string()))
         })?;
         work(&mut conn)
     })
     .await
-    .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    .map_err(|e| E::from(DbError::TaskFailed(e.to_string())))?
 }
 
 /// Runs `work` in a transaction; the shape every multi-row write takes.
-pub fn in_transaction<T>(
+pub fn in_transaction<T, E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
-    work: impl FnOnce(&mut PgConnection) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
     use diesel::Connection;
     conn.transaction(work)
 }

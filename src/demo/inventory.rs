@@ -9,11 +9,14 @@ use uuid::Uuid;
 
 use crate::db::new_id;
 use crate::db::schema::{donations, organisations};
-use crate::devices::history::{self, Change};
-use crate::devices::lifecycle::{Action, DeviceStatus};
+use crate::devices::models::Change;
+use crate::devices::models::Move;
+use crate::devices::models::{Action, DeviceStatus};
 use crate::devices::models::{Category, NewDevice, StorageType};
-use crate::devices::moves::{self, Move};
 use crate::devices::repo;
+use crate::devices::repo::history;
+use crate::devices::repo::moves;
+use crate::handover::Handover;
 use crate::http::ApiError;
 
 /// (make, model, category, ram GB, storage GB, weight g)
@@ -81,7 +84,7 @@ pub fn seed(conn: &mut PgConnection, hub_ids: &[Uuid]) -> Result<Vec<Uuid>, ApiE
             .map(|i| {
                 let (make, model, category, ram, storage, weight) = mix[i % mix.len()];
                 NewDevice {
-                    id: new_id(),
+                    id: crate::ids::DeviceId::new(),
                     serial_number: Some(format!("{prefix}{:06}", 100_000 + i * 37)),
                     make: Some(make.into()),
                     model: Some(model.into()),
@@ -95,8 +98,8 @@ pub fn seed(conn: &mut PgConnection, hub_ids: &[Uuid]) -> Result<Vec<Uuid>, ApiE
                     weight_g: weight,
                     grade: None,
                     notes: None,
-                    hub_id: Some(hub),
-                    donation_id: Some(donation),
+                    hub_id: Some(hub.into()),
+                    donation_id: Some(donation.into()),
                 }
             })
             .collect();
@@ -112,26 +115,26 @@ pub fn seed(conn: &mut PgConnection, hub_ids: &[Uuid]) -> Result<Vec<Uuid>, ApiE
                     from_status: None,
                     to_status: Some(DeviceStatus::Received),
                     from_hub_id: None,
-                    to_hub_id: Some(hub),
+                    to_hub_id: Some(hub.into()),
                     details: json!({ "donation_id": donation }),
                     occurred_at: Some(super::sales::at(received, 10, 0)),
                 })
                 .collect(),
         )?;
-        first_devices.push(devices[0].id);
+        first_devices.push(devices[0].id.uuid());
         if royal_mail.is_empty() {
-            royal_mail = devices.iter().map(|d| d.id).collect();
+            royal_mail = devices.iter().map(|d| d.id.uuid()).collect();
         }
     }
     // One laptop on its way from Altrincham to Sale, one phone lost at the warehouse.
-    if let Some(device) = repo::find(conn, first_devices[0])? {
+    if let Some(device) = repo::find(conn, first_devices[0].into())? {
         let mut mv = Move::new("transfer_started").details(json!({ "to_hub_id": hub_ids[1] }));
-        mv.transfer_to_hub_id = Some(Some(hub_ids[1]));
-        moves::apply(conn, &device, None, mv)?;
+        mv.transfer_to_hub_id = Some(Some(hub_ids[1].into()));
+        moves::apply(conn, &Handover, &device, None, mv)?;
     }
-    if let Some(device) = repo::find(conn, first_devices[2])? {
+    if let Some(device) = repo::find(conn, first_devices[2].into())? {
         let mv = Move::new("marked_lost").action(Action::MarkLost).details(json!({ "note": "missing at stocktake" }));
-        moves::apply(conn, &device, None, mv)?;
+        moves::apply(conn, &Handover, &device, None, mv)?;
     }
     Ok(royal_mail)
 }

@@ -13,11 +13,12 @@ use super::sales::{self, donor, id_of_hub, id_of_ward, register};
 use super::stock::{self, Journey};
 use crate::db::new_id;
 use crate::db::schema::{donations, holds, loans, residents};
-use crate::devices::lifecycle::Action;
-use crate::devices::moves::{self, Move};
+use crate::devices::models::Action;
+use crate::devices::models::Move;
 use crate::devices::repo as devices_repo;
+use crate::devices::repo::moves;
+use crate::handover::Handover;
 use crate::http::ApiError;
-use crate::loans::rules;
 
 /// (library, its ward, postcode area)
 const LIBRARIES: &[(&str, &str, &str)] = &[
@@ -66,12 +67,13 @@ fn lend(
             loans::resident_id.eq(resident),
             loans::hub_id.eq(lib.hub),
             loans::lent_at.eq(lent_at),
-            loans::due_on.eq(rules::due_on(lent_at, 21)),
+            loans::due_on.eq(crate::calendar::due_on(lent_at, 21)),
         ))
         .execute(conn)?;
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
     moves::apply(
         conn,
+        &Handover,
         &row,
         None,
         Move::new("lent").action(Action::Lend).details(json!({ "loan_id": loan })).at(lent_at),
@@ -89,15 +91,15 @@ fn give_back(
     diesel::update(loans::table.find(loan))
         .set((loans::returned_at.eq(at), loans::returned_to_hub_id.eq(lib.hub), loans::return_condition.eq("ok")))
         .execute(conn)?;
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
     let mv = Move::new("returned").action(Action::ReturnInGoodOrder).details(json!({ "loan_id": loan })).at(at);
-    moves::apply(conn, &row, None, mv)?;
+    moves::apply(conn, &Handover, &row, None, mv)?;
     Ok(())
 }
 
 pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> {
     let now = Utc::now();
-    let today = rules::local_date(now);
+    let today = crate::calendar::local_date(now);
     let warehouse = id_of_hub(conn, "Tech4All Warehouse")?;
     let donation = new_id();
     let received_on = today - Duration::days(380);
@@ -155,12 +157,12 @@ pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> 
                     diesel::update(loans::table.find(loan))
                         .set(loans::lost_at.eq(now - Duration::days(3)))
                         .execute(conn)?;
-                    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+                    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
                     let mv = Move::new("marked_lost")
                         .action(Action::MarkLost)
                         .details(json!({ "loan_id": loan, "note": "not returned; written off" }))
                         .at(now - Duration::days(3));
-                    moves::apply(conn, &row, None, mv)?;
+                    moves::apply(conn, &Handover, &row, None, mv)?;
                 }
                 _ => {}
             }

@@ -19,11 +19,13 @@ mod stock;
 
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
+use crate::db::new_id;
 use crate::db::schema::{hubs, organisations, wards};
-use crate::db::{in_transaction, new_id};
 use crate::http::ApiError;
+use crate::http::in_transaction;
 use crate::hubs::models::HubKind;
-use crate::users::{accounts, models::CreateUser, repo as users_repo};
+use crate::users::handlers::accounts::create_account;
+use crate::users::{models::CreateUser, repo as users_repo};
 
 const WARDS: &[(&str, f64)] = &[
     ("Altrincham", 2.1),
@@ -124,15 +126,15 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
                 Role::Partner => (Vec::new(), Some(partner_org)),
                 _ => (Vec::new(), None),
             };
-            accounts::create(
+            create_account(
                 conn,
                 CreateUser {
                     email: account.email.into(),
                     display_name: format!("Demo {}", account.role),
                     role: account.role,
                     password: Some(DEMO_PASSWORD.into()),
-                    hub_ids: hubs,
-                    organisation_id: organisation,
+                    hub_ids: hubs.into_iter().map(Into::into).collect(),
+                    organisation_id: organisation.map(Into::into),
                 },
             )?;
         }

@@ -9,9 +9,11 @@ use uuid::Uuid;
 
 use crate::db::new_id;
 use crate::db::schema::{api_keys, disposal_records, refurbishment_jobs as jobs, users, wipe_records};
-use crate::devices::lifecycle::Action;
-use crate::devices::moves::{self, Move};
+use crate::devices::models::Action;
+use crate::devices::models::Move;
 use crate::devices::repo as devices_repo;
+use crate::devices::repo::moves;
+use crate::handover::Handover;
 use crate::http::ApiError;
 use crate::refurbishment::rules::JobStatus;
 
@@ -19,8 +21,8 @@ use crate::refurbishment::rules::JobStatus;
 pub const DEMO_API_KEY: &str = "t4a_demoCCpartnr_DemoOnlyKeyForCommunityComputers";
 
 fn step(conn: &mut PgConnection, device: Uuid, kind: &'static str, action: Action, job: Uuid) -> Result<(), ApiError> {
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
-    moves::apply(conn, &row, None, Move::new(kind).action(action).details(json!({ "job_id": job })))?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
+    moves::apply(conn, &Handover, &row, None, Move::new(kind).action(action).details(json!({ "job_id": job })))?;
     Ok(())
 }
 
@@ -49,7 +51,7 @@ pub fn seed(conn: &mut PgConnection, partner_org: Uuid, devices: &[Uuid]) -> Res
     ];
     for (i, target) in states.into_iter().enumerate() {
         let device = devices[i + 1];
-        let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+        let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
         let job = new_id();
         diesel::insert_into(jobs::table)
             .values((

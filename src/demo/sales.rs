@@ -17,10 +17,12 @@ use uuid::Uuid;
 use super::stock::{self, Journey};
 use crate::db::new_id;
 use crate::db::schema::{donations, hubs, organisations, residents, sales, sales_sessions, wards};
-use crate::devices::lifecycle::Action;
+use crate::devices::models::Action;
 use crate::devices::models::Category;
-use crate::devices::moves::{self, Move};
+use crate::devices::models::Move;
 use crate::devices::repo as devices_repo;
+use crate::devices::repo::moves;
+use crate::handover::Handover;
 use crate::http::ApiError;
 use crate::sales::rules;
 
@@ -179,7 +181,7 @@ pub fn session_days(today: NaiveDate) -> Vec<NaiveDate> {
 }
 
 pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> {
-    let today = crate::loans::rules::local_date(Utc::now());
+    let today = crate::calendar::local_date(Utc::now());
     let mut donations = Donations {
         warehouse: id_of_hub(conn, "Tech4All Warehouse")?,
         refurbisher,
@@ -264,9 +266,9 @@ fn sell(
             sales::sold_at.eq(sold_at),
         ))
         .execute(conn)?;
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
     let details = json!({ "sale_id": sale, "receipt_number": receipt });
-    moves::apply(conn, &row, None, Move::new("sold").action(Action::Sell).details(details).at(sold_at))?;
+    moves::apply(conn, &Handover, &row, None, Move::new("sold").action(Action::Sell).details(details).at(sold_at))?;
     Ok(sale)
 }
 
@@ -274,11 +276,11 @@ fn refund(conn: &mut PgConnection, sale: Uuid, device: Uuid, hub: Uuid, on: Date
     diesel::update(sales::table.find(sale))
         .set((sales::refunded_at.eq(on), sales::refund_reason.eq("did not suit"), sales::refund_faulty.eq(false)))
         .execute(conn)?;
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
     let mut mv =
         Move::new("refunded").action(Action::Refund).details(json!({ "sale_id": sale, "faulty": false })).at(on);
-    mv.hub_id = Some(Some(hub));
-    moves::apply(conn, &row, None, mv)?;
+    mv.hub_id = Some(Some(hub.into()));
+    moves::apply(conn, &Handover, &row, None, mv)?;
     Ok(())
 }
 

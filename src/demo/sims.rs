@@ -104,7 +104,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
         .execute(conn)?;
     let mercury: Uuid =
         organisations::table.filter(organisations::name.eq("Mercury Mobile")).select(organisations::id).first(conn)?;
-    let today = crate::loans::rules::local_date(Utc::now());
+    let today = crate::calendar::local_date(Utc::now());
     let first_session = sales::session_days(today).first().copied().unwrap_or(today);
     let mut serial = 0u64;
 
@@ -121,7 +121,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
             stock.push((hub, sims.into_iter().rev().collect()));
         }
         let Some(sim) = stock.iter_mut().find(|(h, _)| *h == hub).and_then(|(_, s)| s.pop()) else { continue };
-        allocate(conn, sim, resident, hub, crate::loans::rules::local_date(sold_at), 12, Some(sale))?;
+        allocate(conn, sim, resident, hub, crate::calendar::local_date(sold_at), 12, Some(sale))?;
     }
 
     // Residents who came for connectivity alone, over the last five months.

@@ -11,11 +11,14 @@ use uuid::Uuid;
 
 use crate::db::new_id;
 use crate::db::schema::{disposal_records, refurbishment_jobs as jobs, wipe_records};
-use crate::devices::history::{self, Change};
-use crate::devices::lifecycle::{Action, DeviceStatus};
+use crate::devices::models::Change;
+use crate::devices::models::Move;
+use crate::devices::models::{Action, DeviceStatus};
 use crate::devices::models::{Category, Grade, NewDevice, StorageType};
-use crate::devices::moves::{self, Move};
 use crate::devices::repo as devices_repo;
+use crate::devices::repo::history;
+use crate::devices::repo::moves;
+use crate::handover::Handover;
 use crate::http::ApiError;
 
 /// (make, model, category, weight in grams)
@@ -47,8 +50,8 @@ pub struct Journey {
 }
 
 fn step(conn: &mut PgConnection, device: Uuid, mv: Move) -> Result<(), ApiError> {
-    let row = devices_repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
-    moves::apply(conn, &row, None, mv)?;
+    let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
+    moves::apply(conn, &Handover, &row, None, mv)?;
     Ok(())
 }
 
@@ -57,7 +60,7 @@ fn received(conn: &mut PgConnection, model: Model, n: usize, j: &Journey) -> Res
     let id = new_id();
     let holds_data = !matches!(category, Category::Monitor | Category::Accessory);
     let device = NewDevice {
-        id,
+        id: id.into(),
         serial_number: Some(format!("TC{:07}", 3_000_000 + n * 13)),
         make: Some(make.into()),
         model: Some(name.into()),
@@ -71,20 +74,20 @@ fn received(conn: &mut PgConnection, model: Model, n: usize, j: &Journey) -> Res
         weight_g,
         grade: None,
         notes: None,
-        hub_id: Some(j.received_at_hub),
-        donation_id: j.donation,
+        hub_id: Some(j.received_at_hub.into()),
+        donation_id: j.donation.map(Into::into),
     };
     devices_repo::insert_all(conn, std::slice::from_ref(&device))?;
     history::record(
         conn,
         Change {
-            device_id: id,
+            device_id: id.into(),
             actor_id: None,
             kind: "received",
             from_status: None,
             to_status: Some(DeviceStatus::Received),
             from_hub_id: None,
-            to_hub_id: Some(j.received_at_hub),
+            to_hub_id: Some(j.received_at_hub.into()),
             details: json!({ "donation_id": j.donation }),
             occurred_at: Some(j.received_at),
         },
@@ -162,13 +165,13 @@ pub fn refurbished(conn: &mut PgConnection, model: Model, n: usize, j: &Journey)
         let mut out = Move::new("transfer_started")
             .details(json!({ "to_hub_id": j.ready_at_hub }))
             .at(j.ready_by - Duration::days(2));
-        out.transfer_to_hub_id = Some(Some(j.ready_at_hub));
-        out.heading_to = Some(j.ready_at_hub);
+        out.transfer_to_hub_id = Some(Some(j.ready_at_hub.into()));
+        out.heading_to = Some(j.ready_at_hub.into());
         step(conn, id, out)?;
         let mut arrive = Move::new("transfer_received")
             .details(json!({ "from_hub_id": j.received_at_hub }))
             .at(j.ready_by - Duration::days(1));
-        arrive.hub_id = Some(Some(j.ready_at_hub));
+        arrive.hub_id = Some(Some(j.ready_at_hub.into()));
         arrive.transfer_to_hub_id = Some(None);
         step(conn, id, arrive)?;
     }

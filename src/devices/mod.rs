@@ -1,34 +1,27 @@
-//! Devices: each donated laptop, tablet, phone or other item, from receipt to reuse or recycling.
-//! Owns the lifecycle state machine (`lifecycle`), custody moves (`moves`, `custody`), the
-//! append-only history (`history`), bulk import of a donation's manifest (`import`, served under
-//! `/api/v1/donations/{id}/devices`), and printable labels (`label`).
+//! Devices: each donated laptop, tablet, phone or other item, from receipt to reuse or recycling —
+//! the lifecycle state machine, descriptive fields, custody between hubs, the append-only history,
+//! disposal records and printable labels. Devices arrive through a donation's manifest (served by
+//! `crate::donations`). Other slices find devices through `repo::{visible, in_custody,
+//! for_hand_over}` and move them through `repo::moves::apply`, which carries each move's effects
+//! elsewhere without this slice knowing them.
 
-pub mod custody;
 pub mod handlers;
-pub mod history;
-pub mod import;
-pub mod label;
-pub mod lifecycle;
 pub mod models;
-pub mod moves;
-pub mod recycle;
 pub mod repo;
 pub mod rules;
-pub mod scope;
 
 use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
-        .get("/api/v1/devices", handlers::list)
-        .get("/api/v1/devices/by-tag/{tag}", handlers::by_tag)
-        .get("/api/v1/devices/{id}", handlers::get)
-        .patch("/api/v1/devices/{id}", handlers::update)
-        .get("/api/v1/devices/{id}/history", handlers::history)
-        .get("/api/v1/devices/{id}/label.svg", label::label)
-        .post("/api/v1/devices/{id}/transfer", custody::transfer)
-        .post("/api/v1/devices/{id}/receive", custody::receive)
-        .post("/api/v1/devices/{id}/mark-lost", custody::mark_lost)
-        .post("/api/v1/devices/{id}/recycle", recycle::recycle)
-        .post("/api/v1/donations/{id}/devices", import::import);
+        .get("/api/v1/devices", handlers::read::list)
+        .get("/api/v1/devices/by-tag/{tag}", handlers::read::by_tag)
+        .get("/api/v1/devices/{id}", handlers::read::get)
+        .patch("/api/v1/devices/{id}", handlers::read::update)
+        .get("/api/v1/devices/{id}/history", handlers::read::history)
+        .get("/api/v1/devices/{id}/label.svg", handlers::label::label)
+        .post("/api/v1/devices/{id}/transfer", handlers::custody::transfer)
+        .post("/api/v1/devices/{id}/receive", handlers::custody::receive)
+        .post("/api/v1/devices/{id}/mark-lost", handlers::custody::mark_lost)
+        .post("/api/v1/devices/{id}/recycle", handlers::recycle::recycle);
 }

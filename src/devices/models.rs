@@ -1,12 +1,70 @@
-//! Device rows, views and forms.
+//! Device rows, views and forms: the statuses and actions of the lifecycle, descriptive fields,
+//! custody moves and history events, and the disposal record of a recycled device.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use serde_json::Value;
 
-use super::lifecycle::{self, Action, DeviceStatus};
+use super::rules::lifecycle;
+use crate::calendar::Date;
 use crate::db::schema::{device_events, devices};
+use crate::ids::{DeviceId, DonationId, HubId, OrganisationId, UserId};
+
+crate::text_enum! {
+    pub enum DeviceStatus {
+        Received => "received",
+        AwaitingRefurbishment => "awaiting_refurbishment",
+        InRefurbishment => "in_refurbishment",
+        Ready => "ready",
+        Reserved => "reserved",
+        OnLoan => "on_loan",
+        Sold => "sold",
+        BeyondRepair => "beyond_repair",
+        Recycled => "recycled",
+        Lost => "lost",
+    }
+}
+
+crate::text_enum! {
+    /// Everything that can happen to a device's status.
+    pub enum Action {
+        AssignForRefurbishment => "assign_for_refurbishment",
+        StartRefurbishment => "start_refurbishment",
+        CancelRefurbishment => "cancel_refurbishment",
+        CompleteRefurbishment => "complete_refurbishment",
+        DeclareBeyondRepair => "declare_beyond_repair",
+        Recycle => "recycle",
+        Reserve => "reserve",
+        ReleaseReservation => "release_reservation",
+        Lend => "lend",
+        ReturnInGoodOrder => "return_in_good_order",
+        ReturnDamaged => "return_damaged",
+        Sell => "sell",
+        Refund => "refund",
+        RefundFaulty => "refund_faulty",
+        MarkLost => "mark_lost",
+    }
+}
+
+impl DeviceStatus {
+    /// No move leads out of these, except a refund out of `sold`.
+    pub fn is_final(self) -> bool {
+        matches!(self, DeviceStatus::Sold | DeviceStatus::Recycled | DeviceStatus::Lost)
+    }
+
+    /// Statuses in which the device is physically in the scheme's hands at a hub (so it may be
+    /// transferred between hubs).
+    pub fn is_in_stock(self) -> bool {
+        matches!(
+            self,
+            DeviceStatus::Received
+                | DeviceStatus::AwaitingRefurbishment
+                | DeviceStatus::Ready
+                | DeviceStatus::BeyondRepair
+        )
+    }
+}
 
 crate::text_enum! {
     /// Device categories; the names match the impact factor tables.
@@ -48,7 +106,7 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = devices)]
 pub struct DeviceRow {
-    pub id: Uuid,
+    pub id: DeviceId,
     pub asset_tag: String,
     pub serial_number: Option<String>,
     pub make: Option<String>,
@@ -64,9 +122,9 @@ pub struct DeviceRow {
     pub grade: Option<Grade>,
     pub notes: Option<String>,
     pub status: DeviceStatus,
-    pub hub_id: Option<Uuid>,
-    pub transfer_to_hub_id: Option<Uuid>,
-    pub donation_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub transfer_to_hub_id: Option<HubId>,
+    pub donation_id: Option<DonationId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -75,7 +133,7 @@ pub struct DeviceRow {
 /// A device as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
-    pub id: Uuid,
+    pub id: DeviceId,
     pub asset_tag: String,
     pub serial_number: Option<String>,
     pub make: Option<String>,
@@ -91,9 +149,9 @@ pub struct Device {
     pub grade: Option<Grade>,
     pub notes: Option<String>,
     pub status: DeviceStatus,
-    pub hub_id: Option<Uuid>,
-    pub transfer_to_hub_id: Option<Uuid>,
-    pub donation_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub transfer_to_hub_id: Option<HubId>,
+    pub donation_id: Option<DonationId>,
     /// Lifecycle actions the status allows now.
     pub allowed_actions: Vec<Action>,
     pub version: i32,
@@ -154,7 +212,7 @@ pub struct DeviceInput {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = devices)]
 pub struct NewDevice {
-    pub id: Uuid,
+    pub id: DeviceId,
     pub serial_number: Option<String>,
     pub make: Option<String>,
     pub model: Option<String>,
@@ -168,8 +226,8 @@ pub struct NewDevice {
     pub weight_g: Option<i32>,
     pub grade: Option<Grade>,
     pub notes: Option<String>,
-    pub hub_id: Option<Uuid>,
-    pub donation_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub donation_id: Option<DonationId>,
 }
 
 /// A merge-patch of descriptive fields; status and custody never change through PATCH.
@@ -227,9 +285,9 @@ pub struct DeviceChanges {
 pub struct DeviceFilter {
     pub status: Option<DeviceStatus>,
     pub category: Option<Category>,
-    pub hub_id: Option<Uuid>,
-    pub donation_id: Option<Uuid>,
-    pub donor_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub donation_id: Option<DonationId>,
+    pub donor_id: Option<OrganisationId>,
     /// Exact serial number (any case).
     pub serial_number: Option<String>,
     /// Part of the asset tag, serial number, make or model.
@@ -242,16 +300,16 @@ pub struct DeviceFilter {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = device_events)]
 pub struct DeviceEvent {
-    pub id: Uuid,
-    pub device_id: Uuid,
+    pub id: uuid::Uuid,
+    pub device_id: DeviceId,
     pub occurred_at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub kind: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
-    pub from_hub_id: Option<Uuid>,
-    pub to_hub_id: Option<Uuid>,
-    pub details: serde_json::Value,
+    pub from_hub_id: Option<HubId>,
+    pub to_hub_id: Option<HubId>,
+    pub details: Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,4 +317,128 @@ pub struct DeviceEvent {
 pub struct HistoryQuery {
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    pub to_hub_id: HubId,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkLost {
+    pub note: String,
+}
+
+/// Disposal of a beyond-repair device to a recycler.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recycle {
+    pub recycler_id: OrganisationId,
+    pub waste_transfer_note: String,
+    pub disposed_on: Date,
+    pub weight_kg: Option<f64>,
+    pub harvested_parts: Option<String>,
+}
+
+/// A recycled device's disposal record, checked, as stored.
+#[derive(Debug, Clone)]
+pub struct Disposal {
+    pub device_id: DeviceId,
+    pub recycler_id: OrganisationId,
+    pub waste_transfer_note: String,
+    pub disposed_on: Date,
+    pub weight_g: Option<i32>,
+    pub harvested_parts: Option<String>,
+    pub recorded_by: UserId,
+}
+
+/// What a move changes. Fields left `None` stay as they are.
+#[derive(Debug, Clone)]
+pub struct Move {
+    /// History event kind, e.g. `transfer_started`.
+    pub kind: &'static str,
+    pub action: Option<Action>,
+    pub hub_id: Option<Option<HubId>>,
+    pub transfer_to_hub_id: Option<Option<HubId>>,
+    pub details: Value,
+    /// Where the history event says the device is going, when that is not (yet) its hub.
+    pub heading_to: Option<HubId>,
+    /// When the move happened, if not now (records of past events, such as the demo year).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Move {
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            action: None,
+            hub_id: None,
+            transfer_to_hub_id: None,
+            details: Value::Object(Default::default()),
+            heading_to: None,
+            at: None,
+        }
+    }
+
+    pub fn action(mut self, action: Action) -> Self {
+        self.action = Some(action);
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// The device arrives at (is in the custody of) `hub`, ending any journey.
+    pub fn to_hub(mut self, hub: HubId) -> Self {
+        self.hub_id = Some(Some(hub));
+        self
+    }
+
+    /// Any journey between hubs ends where the device is.
+    pub fn ending_transfer(mut self) -> Self {
+        self.transfer_to_hub_id = Some(None);
+        self
+    }
+}
+
+/// One entry for a device's history.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub device_id: DeviceId,
+    pub actor_id: Option<UserId>,
+    pub kind: &'static str,
+    pub from_status: Option<DeviceStatus>,
+    pub to_status: Option<DeviceStatus>,
+    pub from_hub_id: Option<HubId>,
+    pub to_hub_id: Option<HubId>,
+    pub details: Value,
+    /// When it happened, if not now (records of past events, such as the demo year).
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl Change {
+    /// A change that is not a move: a descriptive edit, a record added.
+    pub fn note(device_id: DeviceId, actor_id: Option<UserId>, kind: &'static str, details: Value) -> Self {
+        Self {
+            device_id,
+            actor_id,
+            kind,
+            from_status: None,
+            to_status: None,
+            from_hub_id: None,
+            to_hub_id: None,
+            details,
+            occurred_at: None,
+        }
+    }
 }

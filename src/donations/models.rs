@@ -1,25 +1,27 @@
-//! Donation rows, views, forms and field rules.
+//! Donation rows, views and forms, a manifest's import result, and the sanitisation report.
 
-use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+use crate::calendar::Date;
 use crate::db::schema::donations;
-use crate::http::Problems;
+use crate::devices::models::Category;
+use crate::devices::rules::Outcome;
+use crate::http::csv::ReportFormat;
+use crate::ids::{DeviceId, DonationId, HubId, OrganisationId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = donations)]
 pub struct DonationRow {
-    pub id: Uuid,
-    pub donor_id: Uuid,
-    pub hub_id: Uuid,
+    pub id: DonationId,
+    pub donor_id: OrganisationId,
+    pub hub_id: HubId,
     pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
     pub collection_notes: Option<String>,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -35,14 +37,14 @@ pub struct Donation {
 
 #[derive(Debug, Serialize)]
 pub struct DonationView {
-    pub id: Uuid,
-    pub donor_id: Uuid,
-    pub hub_id: Uuid,
+    pub id: DonationId,
+    pub donor_id: OrganisationId,
+    pub hub_id: HubId,
     pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
     pub collection_notes: Option<String>,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -72,8 +74,8 @@ impl Donation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDonation {
-    pub donor_id: Uuid,
-    pub hub_id: Uuid,
+    pub donor_id: OrganisationId,
+    pub hub_id: HubId,
     pub received_on: Date,
     pub donor_reference: Option<String>,
     pub declared_device_count: Option<i32>,
@@ -97,61 +99,84 @@ pub struct UpdateDonation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DonationFilter {
-    pub donor_id: Option<Uuid>,
-    pub hub_id: Option<Uuid>,
+    pub donor_id: Option<OrganisationId>,
+    pub hub_id: Option<HubId>,
     pub received_from: Option<Date>,
     pub received_to: Option<Date>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
 }
 
-/// A donation cannot be received in the future (a day's grace for time zones), nor before the
-/// scheme could have existed.
-pub fn check(
-    problems: &mut Problems,
-    received_on: Option<NaiveDate>,
-    today: NaiveDate,
-    reference: Option<&str>,
-    declared: Option<i32>,
-    notes: Option<&str>,
-) {
-    if let Some(date) = received_on {
-        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
-        problems.check(
-            date <= today + chrono::Days::new(1) && date >= earliest,
-            "received_on",
-            "must be a date from 2000-01-01, not in the future",
-        );
-    }
-    if let Some(r) = reference {
-        problems.length("donor_reference", r, 0, 200);
-    }
-    if let Some(n) = declared {
-        problems.check((0..=100_000).contains(&n), "declared_device_count", "must be from 0 to 100000");
-    }
-    if let Some(n) = notes {
-        problems.length("collection_notes", n, 0, 2000);
-    }
+#[derive(Debug, Serialize)]
+pub struct ImportedDevice {
+    pub row: usize,
+    pub id: DeviceId,
+    pub asset_tag: String,
+    pub serial_number: Option<String>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Debug, Serialize)]
+pub struct ImportResult {
+    pub donation_id: DonationId,
+    pub imported: usize,
+    /// CSV columns that were not recognised and so were not read.
+    pub ignored_columns: Vec<String>,
+    pub devices: Vec<ImportedDevice>,
+}
 
-    fn fails(date: NaiveDate, declared: Option<i32>) -> bool {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
-        let mut p = Problems::new();
-        check(&mut p, Some(date), today, None, declared, None);
-        p.finish().is_err()
-    }
+/// A device's best wipe record, as the report needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct WipeSummary {
+    pub device_id: DeviceId,
+    pub level: String,
+    pub method: String,
+    pub tool: String,
+    pub tool_version: Option<String>,
+    pub certificate_reference: Option<String>,
+    pub verified: bool,
+    pub performed_at: DateTime<Utc>,
+}
 
-    #[test]
-    fn received_dates_and_counts_are_bounded() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
-        assert!(!fails(d(2026, 11, 25), Some(10)));
-        assert!(!fails(d(2026, 11, 26), None), "a day's grace");
-        assert!(fails(d(2026, 12, 1), None));
-        assert!(fails(d(1999, 12, 31), None));
-        assert!(fails(d(2026, 1, 1), Some(-1)));
-    }
+/// How a recycled device was disposed of, as the report needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DisposalSummary {
+    pub device_id: DeviceId,
+    pub recycler: String,
+    pub waste_transfer_note: String,
+    pub disposed_on: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportLine {
+    pub asset_tag: String,
+    pub serial_number: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub category: Category,
+    /// `verified`, `unverified`, `not_done` or `not_applicable` (no data storage).
+    pub wipe_status: &'static str,
+    pub wipe_level: Option<String>,
+    pub wipe_method: Option<String>,
+    pub wipe_tool: Option<String>,
+    pub wipe_certificate: Option<String>,
+    pub wiped_at: Option<DateTime<Utc>>,
+    pub outcome: Outcome,
+    pub recycler: Option<String>,
+    pub waste_transfer_note: Option<String>,
+    pub disposed_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub donation_id: DonationId,
+    pub donor_id: OrganisationId,
+    pub received_on: NaiveDate,
+    pub generated_at: DateTime<Utc>,
+    pub devices: Vec<ReportLine>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    pub format: Option<ReportFormat>,
 }

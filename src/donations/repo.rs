@@ -1,4 +1,5 @@
-//! Donation queries.
+//! Donation queries, and the reads the sanitisation report makes of what refurbishment and
+//! recycling recorded about the donation's devices (never written here).
 
 use std::collections::HashMap;
 
@@ -6,13 +7,14 @@ use chrono::Utc;
 use diesel::dsl::count_star;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use super::models::{CreateDonation, DonationFilter, DonationRow, UpdateDonation};
-use crate::db::schema::{devices, donations};
+use super::models::{CreateDonation, DisposalSummary, DonationFilter, DonationRow, UpdateDonation, WipeSummary};
+use crate::db::schema::{devices, disposal_records, donations, organisations, wipe_records};
+use crate::devices::models::DeviceRow;
 use crate::http::PageRequest;
+use crate::ids::{DeviceId, DonationId, HubId, UserId};
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DonationRow>> {
+pub fn find(conn: &mut PgConnection, id: DonationId) -> QueryResult<Option<DonationRow>> {
     donations::table.find(id).select(DonationRow::as_select()).first(conn).optional()
 }
 
@@ -20,7 +22,7 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DonationRow
 pub fn list(
     conn: &mut PgConnection,
     filter: &DonationFilter,
-    hubs: Option<&[Uuid]>,
+    hubs: Option<&[HubId]>,
     page: &PageRequest,
 ) -> QueryResult<Vec<DonationRow>> {
     let mut query = donations::table.select(DonationRow::as_select()).into_boxed();
@@ -46,8 +48,8 @@ pub fn list(
 }
 
 /// Devices recorded per donation, for the given donations.
-pub fn device_counts(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, i64>> {
-    let rows: Vec<(Option<Uuid>, i64)> = devices::table
+pub fn device_counts(conn: &mut PgConnection, ids: &[DonationId]) -> QueryResult<HashMap<DonationId, i64>> {
+    let rows: Vec<(Option<DonationId>, i64)> = devices::table
         .filter(devices::donation_id.eq_any(ids))
         .group_by(devices::donation_id)
         .select((devices::donation_id, count_star()))
@@ -55,10 +57,10 @@ pub fn device_counts(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<HashM
     Ok(rows.into_iter().filter_map(|(id, n)| id.map(|id| (id, n))).collect())
 }
 
-pub fn insert(conn: &mut PgConnection, new: &CreateDonation, created_by: Uuid) -> QueryResult<DonationRow> {
+pub fn insert(conn: &mut PgConnection, new: &CreateDonation, created_by: UserId) -> QueryResult<DonationRow> {
     diesel::insert_into(donations::table)
         .values((
-            donations::id.eq(crate::db::new_id()),
+            donations::id.eq(DonationId::new()),
             donations::donor_id.eq(new.donor_id),
             donations::hub_id.eq(new.hub_id),
             donations::received_on.eq(new.received_on),
@@ -73,7 +75,7 @@ pub fn insert(conn: &mut PgConnection, new: &CreateDonation, created_by: Uuid) -
 
 pub fn update(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: DonationId,
     version: i32,
     patch: &UpdateDonation,
 ) -> QueryResult<Option<DonationRow>> {
@@ -82,4 +84,45 @@ pub fn update(
         .returning(DonationRow::as_returning())
         .get_result(conn)
         .optional()
+}
+
+/// The donation's devices, in the order they were recorded.
+pub fn devices_of(conn: &mut PgConnection, donation: DonationId) -> QueryResult<Vec<DeviceRow>> {
+    devices::table
+        .filter(devices::donation_id.eq(donation))
+        .select(DeviceRow::as_select())
+        .order(devices::id)
+        .load(conn)
+}
+
+/// Every wipe recorded for the devices, oldest first.
+pub fn wipes_of(conn: &mut PgConnection, devices: &[DeviceId]) -> QueryResult<Vec<WipeSummary>> {
+    wipe_records::table
+        .filter(wipe_records::device_id.eq_any(devices))
+        .select((
+            wipe_records::device_id,
+            wipe_records::level,
+            wipe_records::method,
+            wipe_records::tool,
+            wipe_records::tool_version,
+            wipe_records::certificate_reference,
+            wipe_records::verified,
+            wipe_records::performed_at,
+        ))
+        .order(wipe_records::id)
+        .load(conn)
+}
+
+/// How each of the devices that were recycled was disposed of, with the recycler's name.
+pub fn disposals_of(conn: &mut PgConnection, devices: &[DeviceId]) -> QueryResult<Vec<DisposalSummary>> {
+    disposal_records::table
+        .inner_join(organisations::table.on(organisations::id.eq(disposal_records::recycler_id)))
+        .filter(disposal_records::device_id.eq_any(devices))
+        .select((
+            disposal_records::device_id,
+            organisations::name,
+            disposal_records::waste_transfer_note,
+            disposal_records::disposed_on,
+        ))
+        .load(conn)
 }

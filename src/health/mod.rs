@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::AppState;
-use crate::db::run_blocking;
+use crate::http::AppState;
+use crate::http::run_blocking;
 use crate::http::{ApiError, RouteTable, metrics};
 
 /// The API contract, compiled into the binary so the served copy always matches the code.

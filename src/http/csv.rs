@@ -11,6 +11,14 @@ use actix_web::http::header;
 use super::error::{ApiError, FieldError};
 use super::text::{NUL_MESSAGE, has_nul};
 
+crate::text_enum! {
+    /// What a report or listing is asked for as: JSON (the default) or CSV (`?format=csv`).
+    pub enum ReportFormat {
+        Json => "json",
+        Csv => "csv",
+    }
+}
+
 /// An uploaded CSV file with a header row.
 #[derive(Debug, Default)]
 pub struct Table {

@@ -301,6 +301,15 @@ fn constraint_field(constraint: &str) -> Option<&'static str> {
     })
 }
 
+impl From<crate::db::DbError> for ApiError {
+    fn from(error: crate::db::DbError) -> Self {
+        match error {
+            crate::db::DbError::Unavailable(_) => Self::unavailable(),
+            crate::db::DbError::TaskFailed(cause) => Self::internal(cause),
+        }
+    }
+}
+
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         match error {

@@ -22,8 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::json::{BodyLimits, read_body};
-use crate::AppState;
-use crate::db::run_blocking;
+use super::{AppState, run_blocking};
 use crate::db::schema::idempotency_keys as keys;
 
 pub const HEADER: &str = "idempotency-key";
@@ -32,6 +31,26 @@ pub const REPLAYED: &str = "idempotent-replayed";
 /// A first request that was still running after this long is taken to have died with its instance.
 const ABANDONED_AFTER_SECS: i64 = 300;
 const KEPT_FOR_HOURS: i64 = 48;
+
+/// Who is calling, as far as idempotency keys go. The auth layer answers (the application registers
+/// its `Callers` as app data), so this module knows nothing of tokens.
+pub trait Callers: Send + Sync + 'static {
+    /// The caller if the request carries valid credentials, else `None` (the handler then answers
+    /// 401 and nothing is made idempotent).
+    fn identify(&self, req: &actix_web::HttpRequest) -> Option<Caller>;
+}
+
+/// The check, run inside the database work, that a caller may still act.
+pub type Confirm = Box<dyn FnOnce(&mut PgConnection) -> Result<(), ApiError> + Send>;
+
+/// A caller that an idempotency key belongs to.
+pub struct Caller {
+    /// Stable across the caller's requests (the user id).
+    pub id: String,
+    /// Confirms, inside the database work, that the caller may still act: a disabled account or a
+    /// revoked key replays nothing, since stored answers may hold secrets.
+    pub confirm: Confirm,
+}
 
 enum Claim {
     Proceed,
@@ -134,15 +153,6 @@ fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
 
-/// The caller a key belongs to: the token's subject. Requests without a valid token are left to
-/// the handler (which answers 401) and are not made idempotent.
-fn caller_of(req: &ServiceRequest, state: &AppState) -> Option<(String, crate::auth::Principal)> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-    let claims = state.keys.verify(token.trim()).ok()?;
-    Some((claims.sub.to_string(), crate::auth::Principal::from_claims(claims)))
-}
-
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -152,7 +162,8 @@ pub async fn idempotency(
     let (Some(key), Some(state), true) = (key, state, req.method() == Method::POST) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let Some((caller, principal)) = caller_of(&req, &state) else {
+    let callers = req.app_data::<web::Data<dyn Callers>>().cloned();
+    let Some(Caller { id: caller, confirm }) = callers.and_then(|c| c.identify(req.request())) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let key = match key {
@@ -179,8 +190,7 @@ pub async fn idempotency(
     let claimed = {
         let (caller, key, method, path) = (caller.clone(), key.clone(), method.clone(), path.clone());
         run_blocking(&state.pool, move |conn| {
-            // A disabled account or a revoked key replays nothing (stored answers may hold secrets).
-            principal.actor(conn)?;
+            confirm(conn)?;
             claim(conn, &caller, &key, &method, &path, &hash)
         })
         .await

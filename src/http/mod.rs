@@ -15,12 +15,37 @@ pub mod text;
 
 pub use error::{ApiError, FieldError};
 pub use etag::{IfMatch, with_etag};
+pub use idempotency::{Caller, Callers};
 pub use json::{Json, Query};
 pub use pagination::{Cursor, Page, PageRequest};
 pub use routes::RouteTable;
 
 use actix_web::error::PathError;
 use actix_web::{HttpRequest, HttpResponse};
+
+/// What every handler can reach: the connection pool and the process settings. Other shared
+/// pieces (the token keys, the application's answers to slices' ports) are app data of their own.
+pub struct AppState {
+    pub pool: crate::db::Pool,
+    pub settings: std::sync::Arc<crate::config::Settings>,
+}
+
+/// `db::run_blocking` for a request: the work answers with problems.
+pub async fn run_blocking<T, F>(pool: &crate::db::Pool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::run_blocking(pool, work).await
+}
+
+/// `db::in_transaction` for a request's work, which answers with problems.
+pub fn in_transaction<T>(
+    conn: &mut diesel::PgConnection,
+    work: impl FnOnce(&mut diesel::PgConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    crate::db::in_transaction(conn, work)
+}
 
 /// A path segment that does not parse (e.g. a malformed id) cannot name anything: 404.
 pub fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
@@ -74,6 +99,11 @@ impl Problems {
         if n > max || n < min || (min > 0 && blank) {
             self.add(field, format!("must be {min} to {max} characters, not only spaces"));
         }
+    }
+
+    /// The problems as plain field errors, for rules that must not know about HTTP answers.
+    pub fn into_errors(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
     }
 
     pub fn finish(self) -> Result<(), ApiError> {

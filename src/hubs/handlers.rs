@@ -1,15 +1,15 @@
 //! HTTP handlers for `/api/v1/hubs`.
 
 use actix_web::{HttpResponse, web};
-use uuid::Uuid;
 
 use super::models::{CreateHub, HubFilter, UpdateHub};
 use super::{repo, rules};
-use crate::AppState;
-use crate::auth::Principal;
-use crate::auth::principal::{ADMIN, ANY_ROLE};
-use crate::db::{in_transaction, run_blocking};
-use crate::http::{ApiError, IfMatch, Json, Page, PageRequest, Problems, Query, created, with_etag};
+use crate::auth::{ADMIN, ANY_ROLE, Principal};
+use crate::http::{
+    ApiError, AppState, IfMatch, Json, Page, PageRequest, Problems, Query, created, in_transaction, run_blocking,
+    with_etag,
+};
+use crate::ids::HubId;
 
 pub async fn list(
     state: web::Data<AppState>,
@@ -20,7 +20,7 @@ pub async fn list(
     let body = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ANY_ROLE)?;
         let rows = repo::list(conn, &filter, &page)?;
-        Ok(Page::from_rows(rows, &page, |h| h.id, |h| h))
+        Ok(Page::from_rows(rows, &page, |h| h.id.uuid(), |h| h))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -45,7 +45,7 @@ pub async fn create(
     Ok(created(format!("/api/v1/hubs/{}", hub.id), hub.version, &hub))
 }
 
-pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<HubId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let hub = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ANY_ROLE)?;
@@ -58,7 +58,7 @@ pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<HubId>,
     if_match: IfMatch,
     Json(mut patch): Json<UpdateHub>,
 ) -> Result<HttpResponse, ApiError> {

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::schema::hubs;
+use crate::ids::{HubId, WardId};
 
 crate::text_enum! {
     pub enum HubKind {
@@ -20,12 +20,12 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = hubs)]
 pub struct Hub {
-    pub id: Uuid,
+    pub id: HubId,
     pub name: String,
     pub kind: HubKind,
     pub address: Option<String>,
     pub postcode: Option<String>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -40,7 +40,7 @@ pub struct CreateHub {
     pub kind: HubKind,
     pub address: Option<String>,
     pub postcode: Option<String>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     #[serde(default = "yes")]
     pub active: bool,
 }
@@ -62,7 +62,7 @@ pub struct UpdateHub {
     #[serde(default, with = "crate::http::json::double_option")]
     pub postcode: Option<Option<String>>,
     #[serde(default, with = "crate::http::json::double_option")]
-    pub ward_id: Option<Option<Uuid>>,
+    pub ward_id: Option<Option<WardId>>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub active: Option<bool>,
 }
@@ -71,7 +71,7 @@ pub struct UpdateHub {
 #[serde(deny_unknown_fields)]
 pub struct HubFilter {
     pub kind: Option<HubKind>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     pub active: Option<bool>,
     /// Part of the name or postcode.
     pub q: Option<String>,

@@ -3,13 +3,13 @@
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::models::{CreateHub, Hub, HubFilter, UpdateHub};
 use crate::db::schema::hubs;
 use crate::http::PageRequest;
+use crate::ids::HubId;
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Hub>> {
+pub fn find(conn: &mut PgConnection, id: HubId) -> QueryResult<Option<Hub>> {
     hubs::table.find(id).select(Hub::as_select()).first(conn).optional()
 }
 
@@ -36,12 +36,12 @@ pub fn list(conn: &mut PgConnection, filter: &HubFilter, page: &PageRequest) -> 
 
 pub fn insert(conn: &mut PgConnection, new: &CreateHub) -> QueryResult<Hub> {
     diesel::insert_into(hubs::table)
-        .values((hubs::id.eq(crate::db::new_id()), new))
+        .values((hubs::id.eq(HubId::new()), new))
         .returning(Hub::as_returning())
         .get_result(conn)
 }
 
-pub fn update(conn: &mut PgConnection, id: Uuid, version: i32, patch: &UpdateHub) -> QueryResult<Option<Hub>> {
+pub fn update(conn: &mut PgConnection, id: HubId, version: i32, patch: &UpdateHub) -> QueryResult<Option<Hub>> {
     diesel::update(hubs::table.filter(hubs::id.eq(id)).filter(hubs::version.eq(version)))
         .set((patch, hubs::version.eq(hubs::version + 1), hubs::updated_at.eq(Utc::now())))
         .returning(Hub::as_returning())

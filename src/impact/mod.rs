@@ -8,17 +8,18 @@
 //! (the device's own weight when known, else the category average). See docs/impact-methodology.md.
 
 pub mod handlers;
-pub mod ledger;
-pub mod sets;
+pub mod models;
+pub mod repo;
+pub mod rules;
 
 use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
         .get("/api/v1/impact/factor-sets", handlers::list_sets)
-        .post("/api/v1/impact/factor-sets", sets::create)
+        .post("/api/v1/impact/factor-sets", handlers::create)
         .get("/api/v1/impact/factor-sets/{id}", handlers::get_set)
-        .delete("/api/v1/impact/factor-sets/{id}", sets::remove)
-        .post("/api/v1/impact/factor-sets/{id}/default", sets::choose_default)
+        .delete("/api/v1/impact/factor-sets/{id}", handlers::remove)
+        .post("/api/v1/impact/factor-sets/{id}/default", handlers::choose_default)
         .get("/api/v1/devices/{id}/impact", handlers::device_impact);
 }

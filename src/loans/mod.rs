@@ -1,10 +1,9 @@
-//! Device loans from library hubs: rules per hub and category, check-out, return at any hub,
-//! renewals, overdue lists, writing off lost loans, and holds with a waiting list. Dates are kept
-//! as UTC instants and due dates as days in the scheme's time zone (Europe/London).
+//! Device loans from library hubs: check-out, return at any hub, renewals, overdue lists and
+//! writing off lost loans. Instants are kept in UTC and due dates as days in the scheme's time
+//! zone (Europe/London). The rules lending follows are `crate::loan_rules`; the waiting list is
+//! `crate::holds`.
 
 pub mod handlers;
-pub mod holds;
-pub mod lending;
 pub mod models;
 pub mod repo;
 pub mod rules;
@@ -13,18 +12,10 @@ use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
-        .get("/api/v1/loan-rules", handlers::list_rules)
-        .post("/api/v1/loan-rules", handlers::create_rule)
-        .get("/api/v1/loan-rules/{id}", handlers::get_rule)
-        .patch("/api/v1/loan-rules/{id}", handlers::update_rule)
-        .get("/api/v1/loans", handlers::list)
-        .post("/api/v1/loans", lending::checkout)
-        .get("/api/v1/loans/{id}", handlers::get)
-        .post("/api/v1/loans/{id}/return", lending::return_loan)
-        .post("/api/v1/loans/{id}/renew", lending::renew)
-        .post("/api/v1/loans/{id}/mark-lost", lending::mark_lost)
-        .get("/api/v1/holds", holds::list)
-        .post("/api/v1/holds", holds::create)
-        .get("/api/v1/holds/{id}", holds::get)
-        .post("/api/v1/holds/{id}/cancel", holds::cancel);
+        .get("/api/v1/loans", handlers::read::list)
+        .post("/api/v1/loans", handlers::lending::checkout)
+        .get("/api/v1/loans/{id}", handlers::read::get)
+        .post("/api/v1/loans/{id}/return", handlers::lending::return_loan)
+        .post("/api/v1/loans/{id}/renew", handlers::lending::renew)
+        .post("/api/v1/loans/{id}/mark-lost", handlers::lending::mark_lost);
 }

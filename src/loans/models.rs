@@ -1,30 +1,18 @@
-//! Loan rule, loan and hold rows, views and forms.
+//! Loan rows, views and forms.
 
-use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::rules;
-use crate::db::schema::{holds, loan_rules, loans};
-use crate::devices::models::Category;
+use crate::calendar::{self, Date};
+use crate::db::schema::loans;
+use crate::ids::{DeviceId, HubId, LoanId, ResidentId, UserId};
 
 crate::text_enum! {
     pub enum ReturnCondition {
         Ok => "ok",
         Damaged => "damaged",
         MissingParts => "missing_parts",
-    }
-}
-
-crate::text_enum! {
-    pub enum HoldStatus {
-        Waiting => "waiting",
-        Ready => "ready",
-        Fulfilled => "fulfilled",
-        Expired => "expired",
-        Cancelled => "cancelled",
     }
 }
 
@@ -37,103 +25,22 @@ crate::text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
-#[diesel(table_name = loan_rules)]
-pub struct LoanRule {
-    pub id: Uuid,
-    pub hub_id: Option<Uuid>,
-    pub category: Option<Category>,
-    pub loan_days: i32,
-    pub renewal_days: i32,
-    pub max_renewals: i32,
-    pub max_active_loans: i32,
-    pub borrow_while_overdue: bool,
-    pub renew_overdue_up_to_days: i32,
-    pub hold_days: i32,
-    pub lost_after_days: i32,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, Insertable)]
-#[diesel(table_name = loan_rules)]
-#[serde(deny_unknown_fields)]
-pub struct NewLoanRule {
-    pub hub_id: Option<Uuid>,
-    pub category: Option<Category>,
-    #[serde(default = "days_21")]
-    pub loan_days: i32,
-    #[serde(default = "days_21")]
-    pub renewal_days: i32,
-    #[serde(default = "two")]
-    pub max_renewals: i32,
-    #[serde(default = "one")]
-    pub max_active_loans: i32,
-    #[serde(default)]
-    pub borrow_while_overdue: bool,
-    #[serde(default)]
-    pub renew_overdue_up_to_days: i32,
-    #[serde(default = "three")]
-    pub hold_days: i32,
-    #[serde(default = "sixty")]
-    pub lost_after_days: i32,
-}
-
-fn days_21() -> i32 {
-    21
-}
-fn two() -> i32 {
-    2
-}
-fn one() -> i32 {
-    1
-}
-fn three() -> i32 {
-    3
-}
-fn sixty() -> i32 {
-    60
-}
-
-#[derive(Debug, Default, Deserialize, AsChangeset)]
-#[diesel(table_name = loan_rules)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateLoanRule {
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub loan_days: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub renewal_days: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub max_renewals: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub max_active_loans: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub borrow_while_overdue: Option<bool>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub renew_overdue_up_to_days: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub hold_days: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub lost_after_days: Option<i32>,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = loans)]
 pub struct LoanRow {
-    pub id: Uuid,
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub lent_by: Option<Uuid>,
+    pub id: LoanId,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub lent_by: Option<UserId>,
     pub lent_at: DateTime<Utc>,
     pub due_on: NaiveDate,
     pub renewals: i32,
     pub returned_at: Option<DateTime<Utc>>,
-    pub returned_to_hub_id: Option<Uuid>,
+    pub returned_to_hub_id: Option<HubId>,
     pub return_condition: Option<ReturnCondition>,
     pub return_notes: Option<String>,
-    pub received_by: Option<Uuid>,
+    pub received_by: Option<UserId>,
     pub lost_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -148,12 +55,12 @@ impl LoanRow {
 
 #[derive(Debug, Serialize)]
 pub struct Loan {
-    pub id: Uuid,
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
+    pub id: LoanId,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
     pub state: LoanState,
-    pub lent_by: Option<Uuid>,
+    pub lent_by: Option<UserId>,
     pub lent_at: DateTime<Utc>,
     /// The day (Europe/London) by whose end the device is due back.
     pub due_on: NaiveDate,
@@ -162,10 +69,10 @@ pub struct Loan {
     pub days_overdue: i64,
     pub renewals: i32,
     pub returned_at: Option<DateTime<Utc>>,
-    pub returned_to_hub_id: Option<Uuid>,
+    pub returned_to_hub_id: Option<HubId>,
     pub return_condition: Option<ReturnCondition>,
     pub return_notes: Option<String>,
-    pub received_by: Option<Uuid>,
+    pub received_by: Option<UserId>,
     pub lost_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -174,7 +81,7 @@ pub struct Loan {
 
 impl Loan {
     pub fn new(r: LoanRow, now: DateTime<Utc>) -> Self {
-        let overdue = if r.is_open() { rules::days_overdue(r.due_on, rules::local_date(now)) } else { 0 };
+        let overdue = if r.is_open() { calendar::days_overdue(r.due_on, calendar::local_date(now)) } else { 0 };
         let state = match (r.returned_at, r.lost_at) {
             (Some(_), _) => LoanState::Returned,
             (_, Some(_)) => LoanState::Lost,
@@ -190,7 +97,7 @@ impl Loan {
             lent_by: r.lent_by,
             lent_at: r.lent_at,
             due_on: r.due_on,
-            due_at: rules::end_of_day(r.due_on),
+            due_at: calendar::end_of_day(r.due_on),
             days_overdue: overdue,
             renewals: r.renewals,
             returned_at: r.returned_at,
@@ -209,8 +116,8 @@ impl Loan {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkout {
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
     /// Admins only: a later due date than the rule gives (e.g. for a course).
     pub due_on: Option<Date>,
 }
@@ -221,56 +128,18 @@ pub struct Return {
     pub condition: ReturnCondition,
     pub notes: Option<String>,
     /// The hub receiving it (defaults to your first hub); any hub may take a return.
-    pub hub_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanFilter {
     pub state: Option<LoanState>,
-    pub hub_id: Option<Uuid>,
-    pub resident_id: Option<Uuid>,
-    pub device_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub resident_id: Option<ResidentId>,
+    pub device_id: Option<DeviceId>,
     /// Open loans due within this many days.
     pub due_within_days: Option<i64>,
-    pub limit: Option<i64>,
-    pub cursor: Option<crate::http::Cursor>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
-#[diesel(table_name = holds)]
-pub struct Hold {
-    pub id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub category: Category,
-    pub status: HoldStatus,
-    /// The device reserved for the resident while the hold is ready.
-    pub device_id: Option<Uuid>,
-    pub ready_at: Option<DateTime<Utc>>,
-    /// Until when a ready hold's device is kept.
-    pub expires_at: Option<DateTime<Utc>>,
-    pub created_by: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewHold {
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub category: Category,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoldFilter {
-    pub hub_id: Option<Uuid>,
-    pub category: Option<Category>,
-    pub status: Option<HoldStatus>,
-    pub resident_id: Option<Uuid>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
 }

@@ -1,29 +1,43 @@
-//! Loan rules as plain functions: due dates in the scheme's time zone (Europe/London, whatever the
-//! clocks do), overdue days, which loan rule applies, and whether a renewal is allowed.
+//! The lending decisions as plain functions: whether a resident may borrow a device now (reserved
+//! for someone else, the loan limit, an overdue loan) and until when, whether a loan may be
+//! renewed or written off, and which hub takes a return. Due dates and overdue days are days of
+//! the scheme's calendar (`crate::calendar`); which loan rule applies is `crate::loan_rules`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::London;
 
-/// The scheme's calendar day for an instant.
-pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&London).date_naive()
-}
+use crate::auth::Actor;
+use crate::calendar;
+use crate::devices::models::DeviceStatus;
+use crate::ids::{HubId, ResidentId};
+use crate::loan_rules::models::LoanRule;
+use crate::loans::models::LoanRow;
 
-/// Due back by the end of the day `days` after the day it was lent (both in London time).
-pub fn due_on(lent_at: DateTime<Utc>, days: u32) -> NaiveDate {
-    local_date(lent_at) + chrono::Days::new(u64::from(days))
-}
-
-/// The last instant of a London day, in UTC (23:59:59 GMT or BST as the day has it).
-pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let last = date.and_hms_opt(23, 59, 59).unwrap_or_default();
-    London.from_local_datetime(&last).latest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| last.and_utc())
-}
-
-/// Whole days overdue on `today` (0 when not yet due).
-pub fn days_overdue(due: NaiveDate, today: NaiveDate) -> i64 {
-    (today - due).num_days().max(0)
+/// Why a loan cannot be made or changed as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound,
+    /// Only an admin may lend for longer than the rule gives.
+    LongerLoanNeedsAdmin,
+    /// The device is reserved for another resident's hold.
+    ReservedForSomeoneElse,
+    /// The device is set aside for a pop-up sale.
+    SetAsideForSale,
+    LoanLimit {
+        open: usize,
+        limit: i32,
+    },
+    OverdueLoan,
+    /// A requested due date that is not after today, or more than a year away.
+    DueDateOutOfRange,
+    /// Returned or written off already.
+    Closed,
+    Renewal(RenewalRefusal),
+    NotOverdueEnough {
+        overdue: i64,
+        after: i32,
+    },
+    /// Another request changed the loan first.
+    ChangedMeanwhile,
 }
 
 /// Why a renewal is refused, if it is.
@@ -67,58 +81,69 @@ pub fn check_renewal(
     Ok(())
 }
 
-/// How closely a rule fits a (hub, category): exact pair, hub-wide, category-wide, then default.
-pub fn specificity(
-    rule_hub: Option<uuid::Uuid>,
-    rule_category: Option<&str>,
-    hub: uuid::Uuid,
-    category: &str,
-) -> Option<u8> {
-    match (rule_hub, rule_category) {
-        (Some(h), Some(c)) if h == hub && c == category => Some(3),
-        (Some(h), None) if h == hub => Some(2),
-        (None, Some(c)) if c == category => Some(1),
-        (None, None) => Some(0),
-        _ => None,
+/// Whether the resident may borrow the device now, and until when: a device reserved for a hold
+/// goes to that hold's resident only; the rule caps open loans and may refuse anyone with an
+/// overdue one; an admin may give a later due date (up to a year), never an earlier one.
+pub fn checkout(
+    device_status: DeviceStatus,
+    reserved_for: Option<ResidentId>,
+    resident: ResidentId,
+    open_loans: &[LoanRow],
+    rule: &LoanRule,
+    lent_at: DateTime<Utc>,
+    asked_due_on: Option<NaiveDate>,
+) -> Result<NaiveDate, Refusal> {
+    if device_status == DeviceStatus::Reserved && reserved_for != Some(resident) {
+        return Err(Refusal::ReservedForSomeoneElse);
+    }
+    if open_loans.len() as i64 >= i64::from(rule.max_active_loans) {
+        return Err(Refusal::LoanLimit { open: open_loans.len(), limit: rule.max_active_loans });
+    }
+    let today = calendar::local_date(lent_at);
+    if !rule.borrow_while_overdue && open_loans.iter().any(|l| calendar::days_overdue(l.due_on, today) > 0) {
+        return Err(Refusal::OverdueLoan);
+    }
+    let standard = calendar::due_on(lent_at, rule.loan_days as u32);
+    match asked_due_on {
+        Some(d) if d <= today || d > today + chrono::Days::new(366) => Err(Refusal::DueDateOutOfRange),
+        Some(d) => Ok(d.max(standard)),
+        None => Ok(standard),
+    }
+}
+
+/// The loan is still open: neither returned nor written off.
+pub fn open(loan: &LoanRow) -> Result<(), Refusal> {
+    if loan.is_open() { Ok(()) } else { Err(Refusal::Closed) }
+}
+
+/// The new due date of a renewal on `today`: renewals extend from the due date, or from today if
+/// later, so an early renewal loses nothing.
+pub fn renewed_due_on(loan: &LoanRow, rule: &LoanRule, today: NaiveDate) -> NaiveDate {
+    loan.due_on.max(today) + chrono::Days::new(rule.renewal_days as u64)
+}
+
+/// A loan overdue beyond the rule's `lost_after_days` can be written off; returns the days overdue.
+pub fn may_write_off(loan: &LoanRow, rule: &LoanRule, today: NaiveDate) -> Result<i64, Refusal> {
+    let overdue = calendar::days_overdue(loan.due_on, today);
+    if overdue <= i64::from(rule.lost_after_days) {
+        return Err(Refusal::NotOverdueEnough { overdue, after: rule.lost_after_days });
+    }
+    Ok(overdue)
+}
+
+/// The hub taking a return: the one named if the caller works there (else it names nothing the
+/// caller may use), else the caller's first hub; an admin without a hub takes it where it was lent.
+pub fn return_hub(actor: &Actor, named: Option<HubId>, named_exists: bool, lent_at: HubId) -> Option<HubId> {
+    match named {
+        Some(h) if actor.works_at(h) && named_exists => Some(h),
+        Some(_) => None,
+        None => Some(actor.hub_ids.first().copied().unwrap_or(lent_at)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("valid")
-    }
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid")
-    }
-
-    #[test]
-    fn due_dates_count_london_days_across_clock_changes() {
-        // 23:30 UTC on a winter Saturday is still Saturday in London: 21 days from 28 March.
-        assert_eq!(due_on(utc(2026, 3, 28, 23, 30), 21), date(2026, 4, 18));
-        // 23:30 UTC on 24 October is 00:30 BST on the 25th in London: the loan began on the 25th.
-        assert_eq!(due_on(utc(2026, 10, 24, 23, 30), 21), date(2026, 11, 15));
-        // Lent across the spring change (clocks go forward 29 March 2026).
-        assert_eq!(due_on(utc(2026, 3, 29, 0, 30), 1), date(2026, 3, 30));
-        assert_eq!(due_on(utc(2026, 11, 25, 10, 0), 21), date(2026, 12, 16));
-    }
-
-    #[test]
-    fn the_end_of_a_due_day_follows_the_clocks() {
-        assert_eq!(end_of_day(date(2026, 7, 1)), utc(2026, 7, 1, 22, 59) + chrono::Duration::seconds(59), "BST");
-        assert_eq!(end_of_day(date(2026, 12, 1)), utc(2026, 12, 1, 23, 59) + chrono::Duration::seconds(59), "GMT");
-    }
-
-    #[test]
-    fn overdue_days_are_whole_days_after_the_due_day() {
-        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 20)), 0);
-        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 25)), 5);
-        assert_eq!(days_overdue(date(2026, 11, 20), date(2026, 11, 1)), 0);
-    }
 
     #[test]
     fn renewal_refusals_give_their_reason() {
@@ -128,15 +153,111 @@ mod tests {
         assert_eq!(check_renewal(0, 2, 1, 2, true), Err(RenewalRefusal::SomeoneWaiting));
     }
 
+    use crate::ids::{DeviceId, LoanId, LoanRuleId};
+    use chrono::TimeZone;
+
+    fn rule() -> LoanRule {
+        let now = Utc::now();
+        LoanRule {
+            id: LoanRuleId::new(),
+            hub_id: None,
+            category: None,
+            loan_days: 21,
+            renewal_days: 21,
+            max_renewals: 2,
+            max_active_loans: 1,
+            borrow_while_overdue: false,
+            renew_overdue_up_to_days: 0,
+            hold_days: 3,
+            lost_after_days: 60,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn loan(due_on: NaiveDate) -> LoanRow {
+        let now = Utc::now();
+        LoanRow {
+            id: LoanId::new(),
+            device_id: DeviceId::new(),
+            resident_id: ResidentId::new(),
+            hub_id: HubId::new(),
+            lent_by: None,
+            lent_at: now,
+            due_on,
+            renewals: 0,
+            returned_at: None,
+            returned_to_hub_id: None,
+            return_condition: None,
+            return_notes: None,
+            received_by: None,
+            lost_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid")
+    }
+
     #[test]
-    fn the_closest_rule_wins() {
-        let hub = uuid::Uuid::now_v7();
-        let other = uuid::Uuid::now_v7();
-        assert_eq!(specificity(Some(hub), Some("laptop"), hub, "laptop"), Some(3));
-        assert_eq!(specificity(Some(hub), None, hub, "laptop"), Some(2));
-        assert_eq!(specificity(None, Some("laptop"), hub, "laptop"), Some(1));
-        assert_eq!(specificity(None, None, hub, "laptop"), Some(0));
-        assert_eq!(specificity(Some(other), None, hub, "laptop"), None);
-        assert_eq!(specificity(None, Some("tablet"), hub, "laptop"), None);
+    fn a_checkout_is_due_by_the_rule_unless_an_admin_gives_longer() {
+        let lent = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).single().expect("valid");
+        let me = ResidentId::new();
+        let due = checkout(DeviceStatus::Ready, None, me, &[], &rule(), lent, None);
+        assert_eq!(due, Ok(day(2026, 12, 16)));
+        assert_eq!(
+            checkout(DeviceStatus::Ready, None, me, &[], &rule(), lent, Some(day(2027, 1, 31))),
+            Ok(day(2027, 1, 31))
+        );
+        assert_eq!(
+            checkout(DeviceStatus::Ready, None, me, &[], &rule(), lent, Some(day(2026, 11, 30))),
+            Ok(day(2026, 12, 16)),
+            "never shorter"
+        );
+        assert_eq!(
+            checkout(DeviceStatus::Ready, None, me, &[], &rule(), lent, Some(day(2026, 11, 25))),
+            Err(Refusal::DueDateOutOfRange)
+        );
+        assert_eq!(
+            checkout(DeviceStatus::Ready, None, me, &[], &rule(), lent, Some(day(2028, 1, 1))),
+            Err(Refusal::DueDateOutOfRange)
+        );
+    }
+
+    #[test]
+    fn a_reserved_device_goes_only_to_its_holder_and_limits_and_overdue_loans_refuse() {
+        let lent = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).single().expect("valid");
+        let (me, them) = (ResidentId::new(), ResidentId::new());
+        assert_eq!(
+            checkout(DeviceStatus::Reserved, Some(them), me, &[], &rule(), lent, None),
+            Err(Refusal::ReservedForSomeoneElse)
+        );
+        assert!(checkout(DeviceStatus::Reserved, Some(me), me, &[], &rule(), lent, None).is_ok());
+        let open = [loan(day(2026, 12, 1))];
+        assert_eq!(
+            checkout(DeviceStatus::Ready, None, me, &open, &rule(), lent, None),
+            Err(Refusal::LoanLimit { open: 1, limit: 1 })
+        );
+        let two = LoanRule { max_active_loans: 2, ..rule() };
+        let overdue = [loan(day(2026, 11, 20))];
+        assert_eq!(checkout(DeviceStatus::Ready, None, me, &overdue, &two, lent, None), Err(Refusal::OverdueLoan));
+        let lenient = LoanRule { borrow_while_overdue: true, ..two };
+        assert!(checkout(DeviceStatus::Ready, None, me, &overdue, &lenient, lent, None).is_ok());
+    }
+
+    #[test]
+    fn renewals_extend_from_the_later_of_due_and_today_and_write_offs_wait() {
+        let l = loan(day(2026, 12, 1));
+        assert_eq!(renewed_due_on(&l, &rule(), day(2026, 11, 25)), day(2026, 12, 22));
+        assert_eq!(renewed_due_on(&l, &rule(), day(2026, 12, 5)), day(2026, 12, 26));
+        assert_eq!(
+            may_write_off(&l, &rule(), day(2027, 1, 30)),
+            Err(Refusal::NotOverdueEnough { overdue: 60, after: 60 })
+        );
+        assert_eq!(may_write_off(&l, &rule(), day(2027, 1, 31)), Ok(61));
     }
 }

@@ -1,15 +1,26 @@
-//! HTTP handlers for `/api/v1/organisations`.
+//! HTTP handlers for `/api/v1/organisations` and a donor's impact statement. Naming an
+//! organisation for a part it does not play is answered here for every slice.
 
 use actix_web::{HttpResponse, web};
-use uuid::Uuid;
 
-use super::models::{CreateOrganisation, Organisation, OrganisationFilter, UpdateOrganisation, check};
+use super::models::{CreateOrganisation, DonorImpact, Organisation, OrganisationFilter, UpdateOrganisation};
 use super::repo;
-use crate::AppState;
-use crate::auth::principal::ADMIN;
-use crate::auth::{Principal, Role};
-use crate::db::{in_transaction, run_blocking};
-use crate::http::{ApiError, IfMatch, Json, Page, PageRequest, Problems, Query, created, with_etag};
+use super::rules::{WrongPart, check, count_outcomes};
+use crate::auth::{ADMIN, DEVICE_READERS, Principal, REPORT_READERS, Role, STAFF};
+use crate::devices::rules::outcome;
+use crate::http::{
+    ApiError, AppState, FieldError, IfMatch, Json, Page, PageRequest, Problems, Query, created, in_transaction,
+    run_blocking, with_etag,
+};
+use crate::ids::OrganisationId;
+
+impl From<WrongPart> for ApiError {
+    fn from(WrongPart { field, part }: WrongPart) -> Self {
+        let mut e = ApiError::conflict(format!("{field}: this organisation is not recorded as {}", part.described()));
+        e.errors = vec![FieldError::new(field, format!("is not recorded as {}", part.described()))];
+        e
+    }
+}
 
 pub async fn list(
     state: web::Data<AppState>,
@@ -18,9 +29,9 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::new(filter.limit, filter.cursor)?;
     let body = run_blocking(&state.pool, move |conn| {
-        who.actor_in(conn, &[Role::Admin, Role::HubStaff])?;
+        who.actor_in(conn, STAFF)?;
         let rows = repo::list(conn, &filter, &page)?;
-        Ok(Page::from_rows(rows, &page, |o| o.id, Organisation::from))
+        Ok(Page::from_rows(rows, &page, |o| o.id.uuid(), Organisation::from))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -54,10 +65,14 @@ pub async fn create(
 }
 
 /// Admins and hub staff read any organisation; a partner reads only its own (others are 404).
-pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<OrganisationId>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let org = run_blocking(&state.pool, move |conn| {
-        let actor = who.actor_in(conn, &[Role::Admin, Role::HubStaff, Role::Partner])?;
+        let actor = who.actor_in(conn, DEVICE_READERS)?;
         if actor.role == Role::Partner && actor.organisation_id != Some(id) {
             return Err(ApiError::not_found("organisation"));
         }
@@ -70,7 +85,7 @@ pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganisationId>,
     if_match: IfMatch,
     Json(patch): Json<UpdateOrganisation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -100,4 +115,32 @@ pub async fn update(
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), org.version, &org))
+}
+
+/// A donor's impact statement: what its devices became and what their reuse saved. Aggregates only.
+pub async fn impact(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<OrganisationId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let statement = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, REPORT_READERS)?;
+        let org = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("organisation"))?;
+        let by_status = repo::donated_by_status(conn, id)?;
+        let saved = repo::saved_by_donor(conn, id)?;
+        Ok(DonorImpact {
+            organisation_id: id,
+            name: org.name,
+            donations: repo::donation_count(conn, id)?,
+            devices_donated: by_status.iter().map(|(_, n)| n).sum(),
+            outcomes: count_outcomes(by_status.into_iter().map(|(status, n)| (outcome(status), n))),
+            devices_reused: saved.reused,
+            devices_recycled: saved.recycled,
+            co2e_saved_kg: saved.co2e_g as f64 / 1000.0,
+            landfill_saved_kg: saved.landfill_g as f64 / 1000.0,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(statement))
 }

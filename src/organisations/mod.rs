@@ -1,9 +1,11 @@
 //! Organisations: donors, refurbishment partners, connectivity suppliers and recyclers (one
-//! organisation may play several parts). Admins write; hub staff read; a partner reads its own.
+//! organisation may play several parts), and a donor's impact statement. Admins write; hub staff
+//! read; a partner reads its own.
 
 mod handlers;
 pub mod models;
 pub mod repo;
+pub mod rules;
 
 use crate::http::RouteTable;
 
@@ -12,5 +14,6 @@ pub fn routes(table: &mut RouteTable) {
         .get("/api/v1/organisations", handlers::list)
         .post("/api/v1/organisations", handlers::create)
         .get("/api/v1/organisations/{id}", handlers::get)
-        .patch("/api/v1/organisations/{id}", handlers::update);
+        .patch("/api/v1/organisations/{id}", handlers::update)
+        .get("/api/v1/organisations/{id}/impact", handlers::impact);
 }

@@ -1,12 +1,11 @@
-//! Organisation rows, views, forms and the rules on their fields.
+//! Organisation rows, views and forms, and the donor impact statement.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::schema::organisations;
-use crate::http::Problems;
+use crate::ids::OrganisationId;
 
 crate::text_enum! {
     /// A part an organisation plays in the scheme.
@@ -18,10 +17,22 @@ crate::text_enum! {
     }
 }
 
+impl OrganisationRole {
+    /// The part as a sentence names it: "a donor", "a connectivity supplier".
+    pub fn described(self) -> &'static str {
+        match self {
+            Self::Donor => "a donor",
+            Self::Refurbisher => "a refurbisher",
+            Self::ConnectivitySupplier => "a connectivity supplier",
+            Self::Recycler => "a recycler",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct OrganisationRow {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub name: String,
     pub roles: Vec<String>,
     pub contact_name: Option<String>,
@@ -42,7 +53,7 @@ impl OrganisationRow {
 
 #[derive(Debug, Serialize)]
 pub struct Organisation {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub name: String,
     pub roles: Vec<OrganisationRole>,
     pub contact_name: Option<String>,
@@ -114,33 +125,41 @@ pub struct OrganisationFilter {
     pub cursor: Option<crate::http::Cursor>,
 }
 
-/// Checks the fields present in a create or a patch.
-pub fn check(
-    problems: &mut Problems,
-    name: Option<&str>,
-    roles: Option<&[OrganisationRole]>,
-    contact_email: Option<&str>,
-    texts: [(&str, Option<&str>, usize); 4],
-) {
-    if let Some(name) = name {
-        problems.length("name", name, 1, 200);
-    }
-    if roles.is_some_and(|r| r.is_empty()) {
-        problems.add("roles", "name at least one part the organisation plays");
-    }
-    if let Some(email) = contact_email
-        && crate::users::rules::normalise_email(email).is_err()
-    {
-        problems.add("contact_email", "must be an email address like name@example.org");
-    }
-    for (field, value, max) in texts {
-        if let Some(value) = value {
-            problems.length(field, value, 0, max);
-        }
-    }
+/// What became of a donor's devices, counted by outcome.
+#[derive(Debug, Default, Serialize)]
+pub struct Outcomes {
+    pub awaiting_refurbishment: i64,
+    pub in_refurbishment: i64,
+    pub refurbished: i64,
+    pub distributed: i64,
+    pub beyond_repair: i64,
+    pub recycled: i64,
+    pub lost: i64,
 }
 
-/// Roles as stored: de-duplicated, in a stable order.
-pub fn stored_roles(roles: &[OrganisationRole]) -> Vec<String> {
-    OrganisationRole::ALL.iter().filter(|r| roles.contains(r)).map(|r| r.as_str().to_owned()).collect()
+/// Carbon and landfill saved by a donor's devices, from the report rollups (grams).
+#[derive(Debug, Default, QueryableByName)]
+pub struct Saved {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub reused: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub recycled: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub co2e_g: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub landfill_g: i64,
+}
+
+/// A donor's impact statement: aggregates only.
+#[derive(Debug, Serialize)]
+pub struct DonorImpact {
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub donations: i64,
+    pub devices_donated: i64,
+    pub outcomes: Outcomes,
+    pub devices_reused: i64,
+    pub devices_recycled: i64,
+    pub co2e_saved_kg: f64,
+    pub landfill_saved_kg: f64,
 }

@@ -3,13 +3,15 @@
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use super::models::{CreateOrganisation, OrganisationFilter, OrganisationRow, UpdateOrganisation, stored_roles};
-use crate::db::schema::organisations;
+use super::models::{CreateOrganisation, OrganisationFilter, OrganisationRow, Saved, UpdateOrganisation};
+use super::rules::stored_roles;
+use crate::db::schema::{devices, donations, organisations};
+use crate::devices::models::DeviceStatus;
 use crate::http::{PageRequest, trimmed};
+use crate::ids::OrganisationId;
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OrganisationRow>> {
+pub fn find(conn: &mut PgConnection, id: OrganisationId) -> QueryResult<Option<OrganisationRow>> {
     organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).optional()
 }
 
@@ -34,7 +36,7 @@ pub fn list(
 pub fn insert(conn: &mut PgConnection, new: &CreateOrganisation) -> QueryResult<OrganisationRow> {
     diesel::insert_into(organisations::table)
         .values((
-            organisations::id.eq(crate::db::new_id()),
+            organisations::id.eq(OrganisationId::new()),
             organisations::name.eq(new.name.trim()),
             organisations::roles.eq(stored_roles(&new.roles)),
             organisations::contact_name.eq(trimmed(new.contact_name.clone())),
@@ -61,7 +63,7 @@ struct Changes {
 
 pub fn update(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: OrganisationId,
     version: i32,
     patch: UpdateOrganisation,
 ) -> QueryResult<Option<OrganisationRow>> {
@@ -79,4 +81,31 @@ pub fn update(
         .returning(OrganisationRow::as_returning())
         .get_result(conn)
         .optional()
+}
+
+/// How many donations the organisation made.
+pub fn donation_count(conn: &mut PgConnection, donor: OrganisationId) -> QueryResult<i64> {
+    donations::table.filter(donations::donor_id.eq(donor)).count().get_result(conn)
+}
+
+/// The organisation's donated devices, counted by status.
+pub fn donated_by_status(conn: &mut PgConnection, donor: OrganisationId) -> QueryResult<Vec<(DeviceStatus, i64)>> {
+    devices::table
+        .inner_join(donations::table)
+        .filter(donations::donor_id.eq(donor))
+        .group_by(devices::status)
+        .select((devices::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// What the organisation's devices saved, from the report rollups (one row, zeros when none).
+pub fn saved_by_donor(conn: &mut PgConnection, donor: OrganisationId) -> QueryResult<Saved> {
+    diesel::sql_query(
+        "SELECT coalesce(sum(devices_reused), 0)::bigint AS reused, \
+         coalesce(sum(devices_recycled), 0)::bigint AS recycled, \
+         coalesce(sum(co2e_saved_g), 0)::bigint AS co2e_g, coalesce(sum(landfill_saved_g), 0)::bigint AS landfill_g \
+         FROM impact_rollup WHERE grain = 1 AND donor_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(donor)
+    .get_result(conn)
 }

@@ -1,14 +1,40 @@
-//! Refurbishment job rows, wipe records, views and forms.
+//! Refurbishment job rows and their statuses, wipe records, views and forms, and the changes a job
+//! action makes.
 
-use crate::calendar::Date;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::rules::{self, JobAction, JobStatus};
+use super::rules;
 use crate::db::schema::{refurbishment_jobs, wipe_records};
 use crate::devices::models::Grade;
+use crate::ids::{DeviceId, DonationId, HubId, JobId, OrganisationId, UserId, WipeId};
+
+crate::text_enum! {
+    pub enum JobStatus {
+        Assigned => "assigned",
+        InProgress => "in_progress",
+        Completed => "completed",
+        BeyondRepair => "beyond_repair",
+        Cancelled => "cancelled",
+    }
+}
+
+crate::text_enum! {
+    pub enum JobAction {
+        Start => "start",
+        Complete => "complete",
+        DeclareBeyondRepair => "declare_beyond_repair",
+        Cancel => "cancel",
+        RecordWipe => "record_wipe",
+    }
+}
+
+impl JobStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, JobStatus::Assigned | JobStatus::InProgress)
+    }
+}
 
 crate::text_enum! {
     pub enum FunctionalResult {
@@ -53,12 +79,12 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refurbishment_jobs)]
 pub struct JobRow {
-    pub id: Uuid,
-    pub device_id: Uuid,
-    pub refurbisher_id: Uuid,
+    pub id: JobId,
+    pub device_id: DeviceId,
+    pub refurbisher_id: OrganisationId,
     pub status: JobStatus,
-    pub assigned_by: Option<Uuid>,
-    pub return_hub_id: Option<Uuid>,
+    pub assigned_by: Option<UserId>,
+    pub return_hub_id: Option<HubId>,
     pub notes: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -79,9 +105,9 @@ pub struct JobRow {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = wipe_records)]
 pub struct WipeRecord {
-    pub id: Uuid,
-    pub job_id: Uuid,
-    pub device_id: Uuid,
+    pub id: WipeId,
+    pub job_id: JobId,
+    pub device_id: DeviceId,
     pub level: WipeLevel,
     pub method: WipeMethod,
     pub tool: String,
@@ -90,21 +116,21 @@ pub struct WipeRecord {
     pub verified: bool,
     pub operator_name: String,
     pub performed_at: DateTime<Utc>,
-    pub recorded_by: Option<Uuid>,
+    pub recorded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
 /// A job as the API shows it, with the device's asset tag and its wipe records.
 #[derive(Debug, Serialize)]
 pub struct Job {
-    pub id: Uuid,
-    pub device_id: Uuid,
+    pub id: JobId,
+    pub device_id: DeviceId,
     pub asset_tag: String,
-    pub refurbisher_id: Uuid,
+    pub refurbisher_id: OrganisationId,
     pub status: JobStatus,
     pub allowed_actions: Vec<JobAction>,
-    pub assigned_by: Option<Uuid>,
-    pub return_hub_id: Option<Uuid>,
+    pub assigned_by: Option<UserId>,
+    pub return_hub_id: Option<HubId>,
     pub notes: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -161,10 +187,10 @@ impl Job {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignJobs {
-    pub refurbisher_id: Uuid,
+    pub refurbisher_id: OrganisationId,
     #[serde(default)]
-    pub device_ids: Vec<Uuid>,
-    pub donation_id: Option<Uuid>,
+    pub device_ids: Vec<DeviceId>,
+    pub donation_id: Option<DonationId>,
     pub notes: Option<String>,
 }
 
@@ -212,20 +238,35 @@ pub struct BeyondRepair {
 #[serde(deny_unknown_fields)]
 pub struct JobFilter {
     pub status: Option<JobStatus>,
-    pub device_id: Option<Uuid>,
-    pub refurbisher_id: Option<Uuid>,
+    pub device_id: Option<DeviceId>,
+    pub refurbisher_id: Option<OrganisationId>,
     pub updated_since: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
-/// Disposal of a beyond-repair device to a recycler.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Recycle {
-    pub recycler_id: Uuid,
-    pub waste_transfer_note: String,
-    pub disposed_on: Date,
-    pub weight_kg: Option<f64>,
-    pub harvested_parts: Option<String>,
+/// Field changes of a job action, applied only if the job is still at the version read.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = refurbishment_jobs)]
+pub struct JobChanges {
+    pub status: Option<JobStatus>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub grade: Option<Grade>,
+    pub functional_result: Option<FunctionalResult>,
+    pub functional_notes: Option<String>,
+    pub ram_upgraded_to_gb: Option<i32>,
+    pub storage_upgraded_to_gb: Option<i32>,
+    pub os_installed: Option<String>,
+    pub parts_cost_pence: Option<i32>,
+    pub labour_minutes: Option<i32>,
+    pub beyond_repair_reason: Option<BeyondRepairReason>,
+    pub notes: Option<String>,
+}
+
+impl JobChanges {
+    /// The job ends now in `status`.
+    pub fn finished(status: JobStatus) -> Self {
+        Self { status: Some(status), finished_at: Some(Utc::now()), ..Default::default() }
+    }
 }

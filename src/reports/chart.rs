@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::grouping::Dimension;
 use super::{distribution, sustainability};
-use crate::AppState;
 use crate::auth::Principal;
+use crate::http::AppState;
 use crate::http::{ApiError, Query};
 
 #[derive(Debug, Deserialize)]

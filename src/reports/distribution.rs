@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::grouping::{self, Coordinates, Dimension, Figures, Group, bad_query, parse_group_by};
-use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::db::run_blocking;
-use crate::donations::report::ReportFormat;
+use crate::http::AppState;
+use crate::http::csv::ReportFormat;
+use crate::http::run_blocking;
 use crate::http::{ApiError, Query};
 
 /// Who may read the reports: everyone but partners.
@@ -157,7 +157,7 @@ pub async fn build(
     to: Option<NaiveDate>,
     dims: Vec<Dimension>,
 ) -> Result<Report, ApiError> {
-    let as_of = crate::loans::rules::local_date(chrono::Utc::now());
+    let as_of = crate::calendar::local_date(chrono::Utc::now());
     run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, READERS)?;
         let (first, last) = grouping::months(from, to);

@@ -19,11 +19,11 @@ use uuid::Uuid;
 
 use super::distribution::READERS;
 use super::grouping;
-use crate::AppState;
 use crate::auth::Principal;
-use crate::db::run_blocking;
 use crate::db::schema::wards;
-use crate::donations::report::ReportFormat;
+use crate::http::AppState;
+use crate::http::csv::ReportFormat;
+use crate::http::run_blocking;
 use crate::http::{ApiError, Query};
 use crate::residents::models::Eligibility;
 

@@ -3,7 +3,6 @@
 
 pub mod chart;
 pub mod distribution;
-pub mod donor;
 pub mod exclusion;
 pub mod grouping;
 pub mod sustainability;
@@ -16,6 +15,5 @@ pub fn routes(table: &mut RouteTable) {
         .get("/api/v1/reports/sustainability.svg", chart::chart)
         .get("/api/v1/reports/distribution", distribution::report)
         .get("/api/v1/reports/distribution.svg", chart::distribution_chart)
-        .get("/api/v1/reports/exclusion-risk", exclusion::report)
-        .get("/api/v1/organisations/{id}/impact", donor::donor_impact);
+        .get("/api/v1/reports/exclusion-risk", exclusion::report);
 }

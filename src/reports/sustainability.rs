@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::grouping::{self, Coordinates, Dimension, Group, bad_query, parse_group_by};
-use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::db::run_blocking;
 use crate::db::schema::{impact_factor_sets, impact_factors};
-use crate::donations::report::ReportFormat;
+use crate::http::AppState;
+use crate::http::csv::ReportFormat;
+use crate::http::run_blocking;
 use crate::http::{ApiError, Query};
 
 #[derive(Debug, Deserialize)]

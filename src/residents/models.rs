@@ -5,9 +5,9 @@ use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::schema::residents;
+use crate::ids::{HubId, ResidentId, UserId, WardId};
 
 crate::text_enum! {
     /// The basis on which a resident qualifies, as seen by staff.
@@ -28,18 +28,18 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = residents)]
 pub struct ResidentRow {
-    pub id: Uuid,
+    pub id: ResidentId,
     pub reference: String,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub postcode: Option<String>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     pub eligibility: Eligibility,
-    pub eligibility_verified_by: Option<Uuid>,
+    pub eligibility_verified_by: Option<UserId>,
     pub eligibility_verified_on: NaiveDate,
     pub contact_consent: bool,
-    pub registered_at_hub_id: Option<Uuid>,
+    pub registered_at_hub_id: Option<HubId>,
     pub last_activity_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
     pub version: i32,
@@ -51,18 +51,18 @@ pub struct ResidentRow {
 /// `erased` is true; the surrogate id, reference, ward and eligibility remain.
 #[derive(Debug, Serialize)]
 pub struct Resident {
-    pub id: Uuid,
+    pub id: ResidentId,
     pub reference: String,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub postcode: Option<String>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     pub eligibility: Eligibility,
-    pub eligibility_verified_by: Option<Uuid>,
+    pub eligibility_verified_by: Option<UserId>,
     pub eligibility_verified_on: NaiveDate,
     pub contact_consent: bool,
-    pub registered_at_hub_id: Option<Uuid>,
+    pub registered_at_hub_id: Option<HubId>,
     pub last_activity_at: DateTime<Utc>,
     pub erased: bool,
     pub erased_at: Option<DateTime<Utc>>,
@@ -103,14 +103,14 @@ pub struct CreateResident {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub postcode: Option<String>,
-    pub ward_id: Option<Uuid>,
+    pub ward_id: Option<WardId>,
     pub eligibility: Eligibility,
     /// Defaults to today.
     pub eligibility_verified_on: Option<Date>,
     #[serde(default)]
     pub contact_consent: bool,
     /// The hub registering the resident (defaults to the member of staff's first hub).
-    pub hub_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,7 +125,7 @@ pub struct UpdateResident {
     #[serde(default, with = "crate::http::json::double_option")]
     pub postcode: Option<Option<String>>,
     #[serde(default, with = "crate::http::json::double_option")]
-    pub ward_id: Option<Option<Uuid>>,
+    pub ward_id: Option<Option<WardId>>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub eligibility: Option<Eligibility>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
@@ -141,9 +141,9 @@ pub struct ResidentChanges {
     pub phone: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub postcode: Option<Option<String>>,
-    pub ward_id: Option<Option<Uuid>>,
+    pub ward_id: Option<Option<WardId>>,
     pub eligibility: Option<Eligibility>,
-    pub eligibility_verified_by: Option<Option<Uuid>>,
+    pub eligibility_verified_by: Option<Option<UserId>>,
     pub eligibility_verified_on: Option<NaiveDate>,
     pub contact_consent: Option<bool>,
 }
@@ -157,4 +157,15 @@ pub struct ResidentSearch {
     pub postcode: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
+}
+
+/// One slice's part of a subject access export: what it keeps about the resident, as JSON.
+pub type ExportSection =
+    fn(&mut diesel::PgConnection, ResidentId) -> Result<Vec<serde_json::Value>, crate::http::ApiError>;
+
+/// Where a resident's personal data lives beyond their own record: the sections of the export,
+/// each answered by the slice that keeps the records (sales, loans, SIM allocations, holds …).
+/// The application lists them (`lib.rs`), so this slice knows none of the slices that use it.
+pub struct PersonalData {
+    pub sections: Vec<(&'static str, ExportSection)>,
 }

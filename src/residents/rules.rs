@@ -1,35 +1,53 @@
-//! Rules for residents' personal fields.
+//! Rules for residents: their personal fields, and that an erased record serves nobody.
 
-use super::models::{CreateResident, UpdateResident};
+use super::models::{CreateResident, ResidentRow, UpdateResident};
 use crate::calendar::Date;
-use crate::http::Problems;
+use crate::http::{FieldError, Problems};
 
-/// A UK phone number as written by a person: digits with optional spaces, dashes, brackets and
-/// a leading +; 7 to 15 digits. Stored as given, trimmed.
-pub fn check_phone(problems: &mut Problems, phone: &str) {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'));
-    let plus_first = phone.find('+').is_none_or(|i| i == 0 && phone.matches('+').count() == 1);
-    if !(allowed && plus_first && (7..=15).contains(&digits) && phone.chars().count() <= 40) {
-        problems.add("phone", "must be a phone number such as 0161 912 2000 or +44 161 912 2000");
+/// Why a resident's record cannot be used as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such resident.
+    NotFound,
+    /// A body field names a resident that does not exist.
+    UnknownReference(&'static str),
+    /// The personal data was erased; the person registers again.
+    Erased,
+    /// An erased record cannot be given a device, SIM or hold.
+    ErasedForService,
+}
+
+/// A resident who may be given a device, a SIM or a hold: one whose record was not erased.
+pub fn may_be_served(resident: &ResidentRow) -> Result<(), Refusal> {
+    if resident.erased_at.is_some() { Err(Refusal::ErasedForService) } else { Ok(()) }
+}
+
+/// A resident whose details may be corrected: one whose record was not erased.
+pub fn may_be_changed(resident: &ResidentRow) -> Result<(), Refusal> {
+    if resident.erased_at.is_some() { Err(Refusal::Erased) } else { Ok(()) }
+}
+
+fn check_phone(problems: &mut Problems, phone: &str) {
+    if let Err(message) = crate::contact::check_phone(phone) {
+        problems.add("phone", message);
     }
 }
 
 fn check_email(problems: &mut Problems, email: &str) {
-    if crate::users::rules::normalise_email(email).is_err() {
+    if crate::contact::normalise_email(email).is_err() {
         problems.add("email", "must be an email address like name@example.org");
     }
 }
 
 fn normalise_postcode(problems: &mut Problems, postcode: &mut String) {
-    match crate::hubs::rules::normalise_postcode(postcode) {
+    match crate::contact::normalise_postcode(postcode) {
         Ok(canonical) => *postcode = canonical,
         Err(message) => problems.add("postcode", message),
     }
 }
 
 /// Checks a new resident and puts postcode and email into canonical form.
-pub fn check_create(input: &mut CreateResident) -> Result<(), crate::http::ApiError> {
+pub fn check_create(input: &mut CreateResident) -> Result<(), Vec<FieldError>> {
     let mut problems = Problems::new();
     problems.length("name", &input.name, 1, 200);
     if let Some(phone) = &input.phone {
@@ -42,14 +60,14 @@ pub fn check_create(input: &mut CreateResident) -> Result<(), crate::http::ApiEr
         normalise_postcode(&mut problems, postcode);
     }
     check_verified_on(&mut problems, input.eligibility_verified_on.map(Date::day));
-    problems.finish()?;
+    problems.into_errors()?;
     input.name = input.name.trim().to_owned();
     input.email = input.email.as_ref().map(|e| e.to_lowercase());
     input.phone = input.phone.as_ref().map(|p| p.trim().to_owned());
     Ok(())
 }
 
-pub fn check_update(patch: &mut UpdateResident) -> Result<(), crate::http::ApiError> {
+pub fn check_update(patch: &mut UpdateResident) -> Result<(), Vec<FieldError>> {
     let mut problems = Problems::new();
     if let Some(name) = &patch.name {
         problems.length("name", name, 1, 200);
@@ -64,7 +82,7 @@ pub fn check_update(patch: &mut UpdateResident) -> Result<(), crate::http::ApiEr
         normalise_postcode(&mut problems, postcode);
     }
     check_verified_on(&mut problems, patch.eligibility_verified_on.map(Date::day));
-    problems.finish()?;
+    problems.into_errors()?;
     patch.name = patch.name.as_ref().map(|n| n.trim().to_owned());
     patch.email = patch.email.as_ref().map(|e| e.as_ref().map(|e| e.to_lowercase()));
     patch.phone = patch.phone.as_ref().map(|p| p.as_ref().map(|p| p.trim().to_owned()));
@@ -86,20 +104,29 @@ fn check_verified_on(problems: &mut Problems, date: Option<chrono::NaiveDate>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn phone_ok(p: &str) -> bool {
-        let mut problems = Problems::new();
-        check_phone(&mut problems, p);
-        problems.finish().is_ok()
-    }
+    use crate::residents::models::Eligibility;
 
     #[test]
-    fn phone_numbers_as_people_write_them() {
-        assert!(phone_ok("0161 912 2000"));
-        assert!(phone_ok("+44 (0)161 912-2000"));
-        assert!(phone_ok("07700900123"));
-        assert!(!phone_ok("12345"));
-        assert!(!phone_ok("0161 912 2000 ext 4"));
-        assert!(!phone_ok("44+161 912 2000"));
+    fn every_bad_field_of_a_new_resident_is_named_and_good_ones_are_tidied() {
+        let mut input = CreateResident {
+            name: " Ada ".into(),
+            phone: Some("12".into()),
+            email: Some("Ada@Example.ORG".into()),
+            postcode: Some("m32 0th".into()),
+            ward_id: None,
+            eligibility: Eligibility::UniversalCredit,
+            eligibility_verified_on: None,
+            contact_consent: true,
+            hub_id: None,
+        };
+        let fields: Vec<String> =
+            check_create(&mut input).expect_err("bad phone").into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["phone"]);
+        input.phone = Some("0161 912 2000".into());
+        check_create(&mut input).expect("valid");
+        assert_eq!(
+            (input.name.as_str(), input.email.as_deref(), input.postcode.as_deref()),
+            ("Ada", Some("ada@example.org"), Some("M32 0TH"))
+        );
     }
 }

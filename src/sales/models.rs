@@ -1,13 +1,11 @@
-//! Sale and sales-session rows, views and forms. A sale carries the resident's id, never their
-//! personal fields.
+//! Sale rows, views and forms. A sale carries the resident's id, never their personal fields.
 
-use crate::calendar::Date;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::db::schema::{sales, sales_sessions};
+use crate::db::schema::sales;
+use crate::ids::{DeviceId, HubId, ResidentId, SaleId, SessionId, UserId};
 
 crate::text_enum! {
     pub enum PaymentMethod {
@@ -21,24 +19,24 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sales)]
 pub struct SaleRow {
-    pub id: Uuid,
+    pub id: SaleId,
     pub receipt_number: String,
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub session_id: Option<Uuid>,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub session_id: Option<SessionId>,
     pub price_pence: i32,
     pub market_value_pence: i32,
     pub subsidy_pence: i32,
     pub payment_method: PaymentMethod,
-    pub sold_by: Option<Uuid>,
+    pub sold_by: Option<UserId>,
     pub sold_at: DateTime<Utc>,
     pub override_reason: Option<String>,
-    pub overridden_by: Option<Uuid>,
+    pub overridden_by: Option<UserId>,
     pub refunded_at: Option<DateTime<Utc>>,
     pub refund_reason: Option<String>,
     pub refund_faulty: Option<bool>,
-    pub refunded_by: Option<Uuid>,
+    pub refunded_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -46,26 +44,26 @@ pub struct SaleRow {
 
 #[derive(Debug, Serialize)]
 pub struct Sale {
-    pub id: Uuid,
+    pub id: SaleId,
     pub receipt_number: String,
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub session_id: Option<Uuid>,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub session_id: Option<SessionId>,
     pub price_pence: i32,
     pub market_value_pence: i32,
     pub subsidy_pence: i32,
     pub payment_method: PaymentMethod,
-    pub sold_by: Option<Uuid>,
+    pub sold_by: Option<UserId>,
     pub sold_at: DateTime<Utc>,
     pub household_rule_overridden: bool,
     pub override_reason: Option<String>,
-    pub overridden_by: Option<Uuid>,
+    pub overridden_by: Option<UserId>,
     pub refunded: bool,
     pub refunded_at: Option<DateTime<Utc>>,
     pub refund_reason: Option<String>,
     pub refund_faulty: Option<bool>,
-    pub refunded_by: Option<Uuid>,
+    pub refunded_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -104,10 +102,10 @@ impl From<SaleRow> for Sale {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSale {
-    pub device_id: Uuid,
-    pub resident_id: Uuid,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
     /// The pop-up session the sale belongs to; the device must be set aside for it.
-    pub session_id: Option<Uuid>,
+    pub session_id: Option<SessionId>,
     /// Defaults to the scheme's price (TECH4ALL_SALE_PRICE_PENCE).
     pub price_pence: Option<i32>,
     /// Defaults to the scheme's estimate for the device's category.
@@ -129,78 +127,28 @@ pub struct Refund {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleFilter {
-    pub resident_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
-    pub hub_id: Option<Uuid>,
-    pub device_id: Option<Uuid>,
+    pub resident_id: Option<ResidentId>,
+    pub session_id: Option<SessionId>,
+    pub hub_id: Option<HubId>,
+    pub device_id: Option<DeviceId>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sales_sessions)]
-pub struct SessionRow {
-    pub id: Uuid,
-    pub hub_id: Uuid,
-    pub held_on: NaiveDate,
-    pub name: Option<String>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub unsold_at_close: Option<i32>,
-    pub created_by: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A pop-up session with its summary.
-#[derive(Debug, Serialize)]
-pub struct Session {
-    pub id: Uuid,
-    pub hub_id: Uuid,
-    pub held_on: NaiveDate,
-    pub name: Option<String>,
-    pub closed: bool,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub created_by: Option<Uuid>,
-    /// Devices still set aside (unsold); released back to stock when the session closes.
-    pub set_aside_device_ids: Vec<Uuid>,
-    pub summary: SessionSummary,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Default, Serialize, PartialEq, Eq)]
-pub struct SessionSummary {
-    pub devices_sold: i64,
-    pub takings_pence: i64,
-    pub subsidy_pence: i64,
-    pub refunds: i64,
-    pub unsold_devices: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewSession {
-    pub hub_id: Uuid,
-    pub held_on: Date,
-    pub name: Option<String>,
-    #[serde(default)]
-    pub device_ids: Vec<Uuid>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SetAside {
-    pub device_ids: Vec<Uuid>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionFilter {
-    pub hub_id: Option<Uuid>,
-    pub held_from: Option<Date>,
-    pub held_to: Option<Date>,
-    pub limit: Option<i64>,
-    pub cursor: Option<crate::http::Cursor>,
+/// A checked sale, as stored.
+#[derive(Debug, Clone)]
+pub struct SaleRecord {
+    pub receipt_number: String,
+    pub device_id: DeviceId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub session_id: Option<SessionId>,
+    pub price_pence: i32,
+    pub market_value_pence: i32,
+    pub subsidy_pence: i32,
+    pub payment_method: PaymentMethod,
+    pub sold_by: UserId,
+    pub sold_at: DateTime<Utc>,
+    pub override_reason: Option<String>,
+    pub overridden_by: Option<UserId>,
 }

@@ -1,25 +1,24 @@
-//! Sale and session queries.
+//! Sale queries: sales, the year's receipt counter, and refunds.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{count_star, sum};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
-use super::models::{SaleFilter, SaleRow, SessionFilter, SessionRow, SessionSummary};
-use crate::db::schema::{receipt_counters, sales, sales_session_devices, sales_sessions};
+use super::models::{SaleFilter, SaleRecord, SaleRow};
+use crate::db::schema::{receipt_counters, sales};
 use crate::http::PageRequest;
+use crate::ids::{HubId, ResidentId, SaleId, UserId};
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SaleRow>> {
+pub fn find(conn: &mut PgConnection, id: SaleId) -> QueryResult<Option<SaleRow>> {
     sales::table.find(id).select(SaleRow::as_select()).first(conn).optional()
 }
 
-pub fn of_resident(conn: &mut PgConnection, resident: Uuid) -> QueryResult<Vec<SaleRow>> {
+pub fn of_resident(conn: &mut PgConnection, resident: ResidentId) -> QueryResult<Vec<SaleRow>> {
     sales::table.filter(sales::resident_id.eq(resident)).select(SaleRow::as_select()).order(sales::id).load(conn)
 }
 
 /// The resident's most recent sale that was not refunded.
-pub fn last_kept_sale(conn: &mut PgConnection, resident: Uuid) -> QueryResult<Option<SaleRow>> {
+pub fn last_kept_sale(conn: &mut PgConnection, resident: ResidentId) -> QueryResult<Option<SaleRow>> {
     sales::table
         .filter(sales::resident_id.eq(resident))
         .filter(sales::refunded_at.is_null())
@@ -44,7 +43,7 @@ pub fn next_receipt(conn: &mut PgConnection, year: i32) -> QueryResult<i32> {
 pub fn list(
     conn: &mut PgConnection,
     filter: &SaleFilter,
-    hubs: Option<&[Uuid]>,
+    hubs: Option<&[HubId]>,
     page: &PageRequest,
 ) -> QueryResult<Vec<SaleRow>> {
     let mut query = sales::table.select(SaleRow::as_select()).into_boxed();
@@ -74,7 +73,7 @@ pub fn mark_refunded(
     sale: &SaleRow,
     reason: &str,
     faulty: bool,
-    by: Uuid,
+    by: UserId,
     at: DateTime<Utc>,
 ) -> QueryResult<Option<SaleRow>> {
     diesel::update(sales::table.filter(sales::id.eq(sale.id)).filter(sales::refunded_at.is_null()))
@@ -91,73 +90,24 @@ pub fn mark_refunded(
         .optional()
 }
 
-pub fn find_session(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<SessionRow>> {
-    sales_sessions::table.find(id).select(SessionRow::as_select()).first(conn).optional()
-}
-
-pub fn list_sessions(
-    conn: &mut PgConnection,
-    filter: &SessionFilter,
-    hubs: Option<&[Uuid]>,
-    page: &PageRequest,
-) -> QueryResult<Vec<SessionRow>> {
-    let mut query = sales_sessions::table.select(SessionRow::as_select()).into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(sales_sessions::id.gt(after));
-    }
-    if let Some(hubs) = hubs {
-        query = query.filter(sales_sessions::hub_id.eq_any(hubs.to_vec()));
-    }
-    if let Some(h) = filter.hub_id {
-        query = query.filter(sales_sessions::hub_id.eq(h));
-    }
-    if let Some(from) = filter.held_from {
-        query = query.filter(sales_sessions::held_on.ge(from));
-    }
-    if let Some(to) = filter.held_to {
-        query = query.filter(sales_sessions::held_on.le(to));
-    }
-    query.order(sales_sessions::id).limit(page.fetch()).load(conn)
-}
-
-pub fn set_aside_devices(conn: &mut PgConnection, session: Uuid) -> QueryResult<Vec<Uuid>> {
-    sales_session_devices::table
-        .filter(sales_session_devices::session_id.eq(session))
-        .select(sales_session_devices::device_id)
-        .order(sales_session_devices::device_id)
-        .load(conn)
-}
-
-pub fn set_aside_for(conn: &mut PgConnection, device: Uuid) -> QueryResult<Option<Uuid>> {
-    sales_session_devices::table
-        .filter(sales_session_devices::device_id.eq(device))
-        .select(sales_session_devices::session_id)
-        .first(conn)
-        .optional()
-}
-
-pub fn release(conn: &mut PgConnection, device: Uuid) -> QueryResult<usize> {
-    diesel::delete(sales_session_devices::table.filter(sales_session_devices::device_id.eq(device))).execute(conn)
-}
-
-pub fn summary(conn: &mut PgConnection, session: Uuid) -> QueryResult<SessionSummary> {
-    let (sold, takings, subsidy): (i64, Option<i64>, Option<i64>) = sales::table
-        .filter(sales::session_id.eq(session))
-        .filter(sales::refunded_at.is_null())
-        .select((count_star(), sum(sales::price_pence), sum(sales::subsidy_pence)))
-        .first(conn)?;
-    let refunds: i64 = sales::table
-        .filter(sales::session_id.eq(session))
-        .filter(sales::refunded_at.is_not_null())
-        .count()
-        .get_result(conn)?;
-    let unsold: i64 =
-        sales_session_devices::table.filter(sales_session_devices::session_id.eq(session)).count().get_result(conn)?;
-    Ok(SessionSummary {
-        devices_sold: sold,
-        takings_pence: takings.unwrap_or(0),
-        subsidy_pence: subsidy.unwrap_or(0),
-        refunds,
-        unsold_devices: unsold,
-    })
+pub fn insert(conn: &mut PgConnection, s: &SaleRecord) -> QueryResult<SaleRow> {
+    diesel::insert_into(sales::table)
+        .values((
+            sales::id.eq(SaleId::new()),
+            sales::receipt_number.eq(&s.receipt_number),
+            sales::device_id.eq(s.device_id),
+            sales::resident_id.eq(s.resident_id),
+            sales::hub_id.eq(s.hub_id),
+            sales::session_id.eq(s.session_id),
+            sales::price_pence.eq(s.price_pence),
+            sales::market_value_pence.eq(s.market_value_pence),
+            sales::subsidy_pence.eq(s.subsidy_pence),
+            sales::payment_method.eq(s.payment_method),
+            sales::sold_by.eq(s.sold_by),
+            sales::sold_at.eq(s.sold_at),
+            sales::override_reason.eq(&s.override_reason),
+            sales::overridden_by.eq(s.overridden_by),
+        ))
+        .returning(SaleRow::as_returning())
+        .get_result(conn)
 }

@@ -2,23 +2,22 @@
 //! stored per batch with their network, monthly allowance and duration; stock imports; allocations
 //! to residents with expiry; stock and expiry views for staff.
 
-pub mod allocations;
-pub mod batches;
+pub mod handlers;
 pub mod models;
+pub mod repo;
 pub mod rules;
-pub mod stock;
 
 use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
-        .get("/api/v1/sim-batches", batches::list)
-        .post("/api/v1/sim-batches", batches::create)
-        .get("/api/v1/sim-batches/{id}", batches::get)
-        .post("/api/v1/sim-batches/{id}/sims", batches::import)
-        .get("/api/v1/sim-allocations", allocations::list)
-        .post("/api/v1/sim-allocations", allocations::allocate)
-        .get("/api/v1/sim-allocations/{id}", allocations::get)
-        .post("/api/v1/sim-allocations/{id}/end", allocations::end)
-        .get("/api/v1/sim-stock", stock::stock);
+        .get("/api/v1/sim-batches", handlers::batches::list)
+        .post("/api/v1/sim-batches", handlers::batches::create)
+        .get("/api/v1/sim-batches/{id}", handlers::batches::get)
+        .post("/api/v1/sim-batches/{id}/sims", handlers::batches::import)
+        .get("/api/v1/sim-allocations", handlers::allocations::list)
+        .post("/api/v1/sim-allocations", handlers::allocations::allocate)
+        .get("/api/v1/sim-allocations/{id}", handlers::allocations::get)
+        .post("/api/v1/sim-allocations/{id}/end", handlers::allocations::end)
+        .get("/api/v1/sim-stock", handlers::stock::stock);
 }

@@ -5,10 +5,10 @@ use crate::calendar::Date;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::rules;
 use crate::db::schema::{sim_allocations, sim_batches, sims};
+use crate::ids::{AllocationId, BatchId, HubId, LoanId, OrganisationId, ResidentId, SaleId, SimId, UserId};
 
 crate::text_enum! {
     pub enum SimKind {
@@ -36,14 +36,14 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = sim_batches)]
 pub struct Batch {
-    pub id: Uuid,
-    pub supplier_id: Uuid,
+    pub id: BatchId,
+    pub supplier_id: OrganisationId,
     pub network: String,
     pub kind: SimKind,
     pub data_gb_per_month: i32,
     pub duration_months: i32,
     pub received_on: Date,
-    pub hub_id: Uuid,
+    pub hub_id: HubId,
     pub reference: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -53,9 +53,9 @@ pub struct Batch {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sims)]
 pub struct SimRow {
-    pub id: Uuid,
-    pub batch_id: Uuid,
-    pub supplier_id: Uuid,
+    pub id: SimId,
+    pub batch_id: BatchId,
+    pub supplier_id: OrganisationId,
     pub iccid: Option<String>,
     pub voucher_code: Option<String>,
     pub status: SimStatus,
@@ -65,8 +65,8 @@ pub struct SimRow {
 
 #[derive(Debug, Serialize)]
 pub struct Sim {
-    pub id: Uuid,
-    pub batch_id: Uuid,
+    pub id: SimId,
+    pub batch_id: BatchId,
     pub iccid: Option<String>,
     /// Masked (last four characters) except in the response to the allocation that issued it.
     pub voucher_code: Option<String>,
@@ -88,19 +88,19 @@ impl Sim {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sim_allocations)]
 pub struct AllocationRow {
-    pub id: Uuid,
-    pub sim_id: Uuid,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub allocated_by: Option<Uuid>,
+    pub id: AllocationId,
+    pub sim_id: SimId,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub allocated_by: Option<UserId>,
     pub allocated_on: NaiveDate,
     pub expires_on: NaiveDate,
-    pub sale_id: Option<Uuid>,
-    pub loan_id: Option<Uuid>,
-    pub replaces_id: Option<Uuid>,
+    pub sale_id: Option<SaleId>,
+    pub loan_id: Option<LoanId>,
+    pub replaces_id: Option<AllocationId>,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<EndReason>,
-    pub ended_by: Option<Uuid>,
+    pub ended_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -108,24 +108,24 @@ pub struct AllocationRow {
 
 #[derive(Debug, Serialize)]
 pub struct Allocation {
-    pub id: Uuid,
+    pub id: AllocationId,
     pub sim: Sim,
     pub network: String,
     pub data_gb_per_month: i32,
-    pub resident_id: Uuid,
-    pub hub_id: Uuid,
-    pub allocated_by: Option<Uuid>,
+    pub resident_id: ResidentId,
+    pub hub_id: HubId,
+    pub allocated_by: Option<UserId>,
     pub allocated_on: NaiveDate,
     pub expires_on: NaiveDate,
     pub active: bool,
-    pub sale_id: Option<Uuid>,
-    pub loan_id: Option<Uuid>,
-    pub replaces_id: Option<Uuid>,
+    pub sale_id: Option<SaleId>,
+    pub loan_id: Option<LoanId>,
+    pub replaces_id: Option<AllocationId>,
     /// The allocation issued in place of this one (a lost SIM replaced).
     pub replacement: Option<Box<Allocation>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<EndReason>,
-    pub ended_by: Option<Uuid>,
+    pub ended_by: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -161,20 +161,20 @@ impl Allocation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewBatch {
-    pub supplier_id: Uuid,
+    pub supplier_id: OrganisationId,
     pub network: String,
     pub kind: SimKind,
     pub data_gb_per_month: i32,
     pub duration_months: i32,
     pub received_on: Date,
-    pub hub_id: Uuid,
+    pub hub_id: HubId,
     pub reference: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchFilter {
-    pub hub_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
     pub network: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
@@ -184,14 +184,14 @@ pub struct BatchFilter {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAllocation {
-    pub resident_id: Uuid,
-    pub sim_id: Option<Uuid>,
-    pub batch_id: Option<Uuid>,
+    pub resident_id: ResidentId,
+    pub sim_id: Option<SimId>,
+    pub batch_id: Option<BatchId>,
     pub network: Option<String>,
     /// Where it is handed over (defaults to the SIM's batch hub).
-    pub hub_id: Option<Uuid>,
-    pub sale_id: Option<Uuid>,
-    pub loan_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
+    pub sale_id: Option<SaleId>,
+    pub loan_id: Option<LoanId>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,8 +206,8 @@ pub struct EndAllocation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationFilter {
-    pub resident_id: Option<Uuid>,
-    pub hub_id: Option<Uuid>,
+    pub resident_id: Option<ResidentId>,
+    pub hub_id: Option<HubId>,
     pub active: Option<bool>,
     /// e.g. `30d`: active allocations ending within that many days.
     pub expiring_within: Option<String>,
@@ -218,7 +218,40 @@ pub struct AllocationFilter {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockFilter {
-    pub hub_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
     pub network: Option<String>,
-    pub batch_id: Option<Uuid>,
+    pub batch_id: Option<BatchId>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportedSim {
+    pub row: usize,
+    pub id: SimId,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StockImport {
+    pub batch_id: BatchId,
+    pub imported: usize,
+    pub sims: Vec<ImportedSim>,
+}
+
+/// Per batch: what is in stock, allocated and retired, and how many allocations end soon.
+#[derive(Debug, Serialize)]
+pub struct StockLine {
+    pub batch_id: BatchId,
+    pub hub_id: HubId,
+    pub supplier_id: OrganisationId,
+    pub network: String,
+    pub kind: SimKind,
+    pub data_gb_per_month: i32,
+    pub in_stock: i64,
+    pub allocated: i64,
+    pub retired: i64,
+    pub expiring_within_30_days: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stock {
+    pub items: Vec<StockLine>,
 }

@@ -1,8 +1,8 @@
-//! Users: staff, partner and reporter accounts, their hub or organisation scope, and the API keys
-//! integration accounts sign in with. Admins manage them; everyone sees themselves at `/api/v1/me`.
+//! Users: staff, partner and reporter accounts, their hub or organisation scope, the API keys
+//! integration accounts sign in with, and signing in itself (`/auth/login`, `/auth/token`). Admins
+//! manage accounts; everyone sees and changes their own at `/api/v1/me`.
 
-pub mod accounts;
-mod handlers;
+pub mod handlers;
 pub mod models;
 pub mod repo;
 pub mod rules;
@@ -11,12 +11,16 @@ use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
-        .get("/api/v1/users", handlers::list)
-        .post("/api/v1/users", handlers::create)
-        .get("/api/v1/users/{id}", handlers::get)
-        .patch("/api/v1/users/{id}", handlers::update)
-        .delete("/api/v1/users/{id}", handlers::delete)
-        .get("/api/v1/users/{id}/api-keys", handlers::list_api_keys)
-        .post("/api/v1/users/{id}/api-keys", handlers::create_api_key)
-        .delete("/api/v1/users/{id}/api-keys/{key_id}", handlers::revoke_api_key);
+        .post("/api/v1/auth/login", handlers::session::login)
+        .post("/api/v1/auth/token", handlers::session::exchange_api_key)
+        .get("/api/v1/me", handlers::me::me)
+        .post("/api/v1/me/password", handlers::me::change_own_password)
+        .get("/api/v1/users", handlers::accounts::list)
+        .post("/api/v1/users", handlers::accounts::create)
+        .get("/api/v1/users/{id}", handlers::accounts::get)
+        .patch("/api/v1/users/{id}", handlers::accounts::update)
+        .delete("/api/v1/users/{id}", handlers::accounts::delete)
+        .get("/api/v1/users/{id}/api-keys", handlers::api_keys::list)
+        .post("/api/v1/users/{id}/api-keys", handlers::api_keys::create)
+        .delete("/api/v1/users/{id}/api-keys/{key_id}", handlers::api_keys::revoke);
 }

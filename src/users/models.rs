@@ -3,20 +3,20 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::db::schema::{api_keys, users};
+use crate::ids::{ApiKeyId, HubId, OrganisationId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,
     pub role: Role,
-    pub organisation_id: Option<Uuid>,
+    pub organisation_id: Option<OrganisationId>,
     pub active: bool,
     pub token_epoch: i32,
     pub version: i32,
@@ -27,12 +27,12 @@ pub struct UserRow {
 /// A user as the API shows it: never the password hash or token epoch.
 #[derive(Debug, Serialize)]
 pub struct UserView {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub hub_ids: Vec<Uuid>,
-    pub organisation_id: Option<Uuid>,
+    pub hub_ids: Vec<HubId>,
+    pub organisation_id: Option<OrganisationId>,
     pub active: bool,
     pub has_password: bool,
     pub version: i32,
@@ -41,7 +41,7 @@ pub struct UserView {
 }
 
 impl UserView {
-    pub fn new(row: UserRow, hub_ids: Vec<Uuid>) -> Self {
+    pub fn new(row: UserRow, hub_ids: Vec<HubId>) -> Self {
         Self {
             id: row.id,
             email: row.email,
@@ -67,8 +67,8 @@ pub struct CreateUser {
     /// Omitted for integration accounts that sign in only with API keys.
     pub password: Option<String>,
     #[serde(default)]
-    pub hub_ids: Vec<Uuid>,
-    pub organisation_id: Option<Uuid>,
+    pub hub_ids: Vec<HubId>,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 /// A merge-patch: absent fields are unchanged; `organisation_id: null` clears it.
@@ -82,9 +82,9 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub password: Option<String>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
-    pub hub_ids: Option<Vec<Uuid>>,
+    pub hub_ids: Option<Vec<HubId>>,
     #[serde(default, with = "crate::http::json::double_option")]
-    pub organisation_id: Option<Option<Uuid>>,
+    pub organisation_id: Option<Option<OrganisationId>>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub active: Option<bool>,
 }
@@ -93,12 +93,25 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     pub role: Option<Role>,
-    pub hub_id: Option<Uuid>,
+    pub hub_id: Option<HubId>,
     pub active: Option<bool>,
     /// Part of an email or display name.
     pub q: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<crate::http::Cursor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyExchange {
+    pub api_key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,8 +124,8 @@ pub struct ChangeOwnPassword {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -122,8 +135,8 @@ pub struct ApiKeyRow {
 
 #[derive(Debug, Serialize)]
 pub struct ApiKeyView {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,

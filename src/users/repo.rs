@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::models::{ApiKeyRow, UserFilter, UserRow};
+use super::rules::{AccountChange, NewAccount};
 use crate::auth::Role;
 use crate::db::schema::{api_keys, user_hubs, users};
 use crate::http::PageRequest;
+use crate::ids::{ApiKeyId, HubId, OrganisationId, UserId};
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -21,24 +22,31 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
     users::table.filter(users::email.eq(email.to_lowercase())).select(UserRow::as_select()).first(conn).optional()
 }
 
-pub fn hub_ids(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<Uuid>> {
+/// The account and its hubs.
+pub fn find_with_hubs(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<(UserRow, Vec<HubId>)>> {
+    let Some(row) = find(conn, id)? else { return Ok(None) };
+    let hubs = hub_ids(conn, id)?;
+    Ok(Some((row, hubs)))
+}
+
+pub fn hub_ids(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<HubId>> {
     user_hubs::table.filter(user_hubs::user_id.eq(user)).select(user_hubs::hub_id).order(user_hubs::hub_id).load(conn)
 }
 
-pub fn hub_ids_of(conn: &mut PgConnection, users: &[Uuid]) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
-    let pairs: Vec<(Uuid, Uuid)> = user_hubs::table
+pub fn hub_ids_of(conn: &mut PgConnection, users: &[UserId]) -> QueryResult<HashMap<UserId, Vec<HubId>>> {
+    let pairs: Vec<(UserId, HubId)> = user_hubs::table
         .filter(user_hubs::user_id.eq_any(users))
         .select((user_hubs::user_id, user_hubs::hub_id))
         .order((user_hubs::user_id, user_hubs::hub_id))
         .load(conn)?;
-    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut map: HashMap<UserId, Vec<HubId>> = HashMap::new();
     for (user, hub) in pairs {
         map.entry(user).or_default().push(hub);
     }
     Ok(map)
 }
 
-pub fn replace_hubs(conn: &mut PgConnection, user: Uuid, hubs: &[Uuid]) -> QueryResult<()> {
+pub fn replace_hubs(conn: &mut PgConnection, user: UserId, hubs: &[HubId]) -> QueryResult<()> {
     diesel::delete(user_hubs::table.filter(user_hubs::user_id.eq(user))).execute(conn)?;
     let mut hubs = hubs.to_vec();
     hubs.sort();
@@ -48,26 +56,26 @@ pub fn replace_hubs(conn: &mut PgConnection, user: Uuid, hubs: &[Uuid]) -> Query
     Ok(())
 }
 
-pub struct NewUser<'a> {
-    pub email: &'a str,
-    pub display_name: &'a str,
-    pub password_hash: Option<String>,
-    pub role: Role,
-    pub organisation_id: Option<Uuid>,
-}
-
-pub fn insert(conn: &mut PgConnection, new: NewUser<'_>) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table)
+/// Creates the account and gives it its hubs; the caller owns the transaction.
+pub fn create_account(
+    conn: &mut PgConnection,
+    new: &NewAccount,
+    password_hash: Option<String>,
+) -> QueryResult<(UserRow, Vec<HubId>)> {
+    let row: UserRow = diesel::insert_into(users::table)
         .values((
-            users::id.eq(crate::db::new_id()),
-            users::email.eq(new.email),
-            users::display_name.eq(new.display_name.trim()),
-            users::password_hash.eq(new.password_hash),
+            users::id.eq(UserId::new()),
+            users::email.eq(&new.email),
+            users::display_name.eq(&new.display_name),
+            users::password_hash.eq(password_hash),
             users::role.eq(new.role),
             users::organisation_id.eq(new.organisation_id),
         ))
         .returning(UserRow::as_returning())
-        .get_result(conn)
+        .get_result(conn)?;
+    replace_hubs(conn, row.id, &new.hub_ids)?;
+    let hubs = hub_ids(conn, row.id)?;
+    Ok((row, hubs))
 }
 
 pub fn list(conn: &mut PgConnection, filter: &UserFilter, page: &PageRequest) -> QueryResult<Vec<UserRow>> {
@@ -94,36 +102,51 @@ pub fn list(conn: &mut PgConnection, filter: &UserFilter, page: &PageRequest) ->
 
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
-pub struct UserChanges {
-    pub display_name: Option<String>,
-    pub role: Option<Role>,
-    pub password_hash: Option<Option<String>>,
-    pub organisation_id: Option<Option<Uuid>>,
-    pub active: Option<bool>,
+struct UserChanges {
+    display_name: Option<String>,
+    role: Option<Role>,
+    password_hash: Option<Option<String>>,
+    organisation_id: Option<Option<OrganisationId>>,
+    active: Option<bool>,
 }
 
-/// Applies `changes` if the row is still at `version`; None when it moved on (or vanished).
-pub fn update(
+/// Applies `change` (and a new password hash) if the row is still at `version`, moving the token
+/// epoch on when the change ends the account's tokens; None when the row moved on (or vanished).
+pub fn apply_change(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: UserId,
     version: i32,
-    changes: UserChanges,
-    bump_epoch: bool,
-) -> QueryResult<Option<UserRow>> {
-    diesel::update(users::table.filter(users::id.eq(id)).filter(users::version.eq(version)))
+    change: &AccountChange,
+    password_hash: Option<String>,
+) -> QueryResult<Option<(UserRow, Vec<HubId>)>> {
+    let ends_tokens = change.ends_tokens || password_hash.is_some();
+    let changes = UserChanges {
+        display_name: change.display_name.clone(),
+        role: change.role,
+        password_hash: password_hash.map(Some),
+        organisation_id: change.organisation_id,
+        active: change.active,
+    };
+    let row = diesel::update(users::table.filter(users::id.eq(id)).filter(users::version.eq(version)))
         .set((
             changes,
             users::version.eq(users::version + 1),
             users::updated_at.eq(Utc::now()),
-            users::token_epoch.eq(users::token_epoch + i32::from(bump_epoch)),
+            users::token_epoch.eq(users::token_epoch + i32::from(ends_tokens)),
         ))
         .returning(UserRow::as_returning())
         .get_result(conn)
-        .optional()
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    if let Some(hubs) = &change.hub_ids {
+        replace_hubs(conn, id, hubs)?;
+    }
+    let hubs = hub_ids(conn, id)?;
+    Ok(Some((row, hubs)))
 }
 
 /// Active admins other than `except`.
-pub fn other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult<i64> {
+pub fn other_active_admins(conn: &mut PgConnection, except: UserId) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
@@ -132,20 +155,20 @@ pub fn other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult
         .get_result(conn)
 }
 
-pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+pub fn delete(conn: &mut PgConnection, id: UserId) -> QueryResult<usize> {
     diesel::delete(users::table.find(id)).execute(conn)
 }
 
 pub fn insert_api_key(
     conn: &mut PgConnection,
-    user: Uuid,
+    user: UserId,
     name: &str,
     prefix: &str,
     secret_sha256: &[u8],
 ) -> QueryResult<ApiKeyRow> {
     diesel::insert_into(api_keys::table)
         .values((
-            api_keys::id.eq(crate::db::new_id()),
+            api_keys::id.eq(ApiKeyId::new()),
             api_keys::user_id.eq(user),
             api_keys::name.eq(name.trim()),
             api_keys::prefix.eq(prefix),
@@ -155,12 +178,12 @@ pub fn insert_api_key(
         .get_result(conn)
 }
 
-pub fn api_keys_of(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<ApiKeyRow>> {
+pub fn api_keys_of(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<ApiKeyRow>> {
     api_keys::table.filter(api_keys::user_id.eq(user)).select(ApiKeyRow::as_select()).order(api_keys::id).load(conn)
 }
 
 /// Marks a key revoked (keeping the first revocation time); false if the user has no such key.
-pub fn revoke_api_key(conn: &mut PgConnection, user: Uuid, key: Uuid) -> QueryResult<bool> {
+pub fn revoke_api_key(conn: &mut PgConnection, user: UserId, key: ApiKeyId) -> QueryResult<bool> {
     let found = api_keys::table
         .filter(api_keys::id.eq(key))
         .filter(api_keys::user_id.eq(user))
@@ -178,7 +201,7 @@ pub fn revoke_api_key(conn: &mut PgConnection, user: Uuid, key: Uuid) -> QueryRe
 }
 
 /// The live key with this prefix, its secret digest, and its owner.
-pub fn live_key_by_prefix(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<(Uuid, Vec<u8>, UserRow)>> {
+pub fn live_key_by_prefix(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<(ApiKeyId, Vec<u8>, UserRow)>> {
     api_keys::table
         .inner_join(users::table)
         .filter(api_keys::prefix.eq(prefix))
@@ -188,6 +211,6 @@ pub fn live_key_by_prefix(conn: &mut PgConnection, prefix: &str) -> QueryResult<
         .optional()
 }
 
-pub fn touch_api_key(conn: &mut PgConnection, key: Uuid) -> QueryResult<()> {
+pub fn touch_api_key(conn: &mut PgConnection, key: ApiKeyId) -> QueryResult<()> {
     diesel::update(api_keys::table.find(key)).set(api_keys::last_used_at.eq(Utc::now())).execute(conn).map(|_| ())
 }

@@ -1,15 +1,16 @@
 //! HTTP handlers for `/api/v1/wards`.
 
 use actix_web::{HttpResponse, web};
-use uuid::Uuid;
 
 use super::models::{CreateWard, UpdateWard, WardFilter};
-use super::{check_deri_score, repo};
-use crate::AppState;
-use crate::auth::Principal;
-use crate::auth::principal::{ADMIN, ANY_ROLE};
-use crate::db::{in_transaction, run_blocking};
-use crate::http::{ApiError, IfMatch, Json, Page, PageRequest, Problems, Query, created, with_etag};
+use super::repo;
+use super::rules::{check_deri_score, check_name};
+use crate::auth::{ADMIN, ANY_ROLE, Principal};
+use crate::http::{
+    ApiError, AppState, IfMatch, Json, Page, PageRequest, Problems, Query, created, in_transaction, run_blocking,
+    with_etag,
+};
+use crate::ids::WardId;
 
 pub async fn list(
     state: web::Data<AppState>,
@@ -20,7 +21,7 @@ pub async fn list(
     let body = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ANY_ROLE)?;
         let rows = repo::list(conn, &filter, &page)?;
-        Ok(Page::from_rows(rows, &page, |w| w.id, |w| w))
+        Ok(Page::from_rows(rows, &page, |w| w.id.uuid(), |w| w))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -32,7 +33,7 @@ pub async fn create(
     Json(input): Json<CreateWard>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::new();
-    problems.length("name", &input.name, 1, 120);
+    check_name(&mut problems, &input.name);
     check_deri_score(&mut problems, input.deri_score);
     problems.finish()?;
     let ward = run_blocking(&state.pool, move |conn| {
@@ -43,7 +44,7 @@ pub async fn create(
     Ok(created(format!("/api/v1/wards/{}", ward.id), ward.version, &ward))
 }
 
-pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<WardId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let ward = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ANY_ROLE)?;
@@ -56,13 +57,13 @@ pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<Uuid>
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<WardId>,
     if_match: IfMatch,
     Json(patch): Json<UpdateWard>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::new();
     if let Some(name) = &patch.name {
-        problems.length("name", name, 1, 120);
+        check_name(&mut problems, name);
     }
     check_deri_score(&mut problems, patch.deri_score.flatten());
     problems.finish()?;

@@ -4,6 +4,7 @@
 mod handlers;
 pub mod models;
 pub mod repo;
+pub mod rules;
 
 use crate::http::RouteTable;
 
@@ -13,33 +14,4 @@ pub fn routes(table: &mut RouteTable) {
         .post("/api/v1/wards", handlers::create)
         .get("/api/v1/wards/{id}", handlers::get)
         .patch("/api/v1/wards/{id}", handlers::update);
-}
-
-/// A DERI score, when given, is a finite number from 0 to 10.
-pub fn check_deri_score(problems: &mut crate::http::Problems, score: Option<f64>) {
-    if let Some(s) = score {
-        problems.check(s.is_finite() && (0.0..=10.0).contains(&s), "deri_score", "must be a number from 0 to 10");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::http::Problems;
-
-    fn fails(score: Option<f64>) -> bool {
-        let mut p = Problems::new();
-        check_deri_score(&mut p, score);
-        p.finish().is_err()
-    }
-
-    #[test]
-    fn deri_scores_are_bounded() {
-        assert!(!fails(None));
-        assert!(!fails(Some(0.0)));
-        assert!(!fails(Some(7.25)));
-        assert!(fails(Some(-1.0)));
-        assert!(fails(Some(10.5)));
-        assert!(fails(Some(f64::NAN)));
-    }
 }

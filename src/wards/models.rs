@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::schema::wards;
+use crate::ids::WardId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = wards)]
 pub struct Ward {
-    pub id: Uuid,
+    pub id: WardId,
     pub name: String,
     pub deri_score: Option<f64>,
     pub version: i32,

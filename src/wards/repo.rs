@@ -3,13 +3,13 @@
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::models::{CreateWard, UpdateWard, Ward, WardFilter};
 use crate::db::schema::wards;
 use crate::http::PageRequest;
+use crate::ids::WardId;
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Ward>> {
+pub fn find(conn: &mut PgConnection, id: WardId) -> QueryResult<Option<Ward>> {
     wards::table.find(id).select(Ward::as_select()).first(conn).optional()
 }
 
@@ -26,11 +26,7 @@ pub fn list(conn: &mut PgConnection, filter: &WardFilter, page: &PageRequest) ->
 
 pub fn insert(conn: &mut PgConnection, new: &CreateWard) -> QueryResult<Ward> {
     diesel::insert_into(wards::table)
-        .values((
-            wards::id.eq(crate::db::new_id()),
-            wards::name.eq(new.name.trim()),
-            wards::deri_score.eq(new.deri_score),
-        ))
+        .values((wards::id.eq(WardId::new()), wards::name.eq(new.name.trim()), wards::deri_score.eq(new.deri_score)))
         .returning(Ward::as_returning())
         .get_result(conn)
 }
@@ -42,7 +38,7 @@ struct WardChanges {
     deri_score: Option<Option<f64>>,
 }
 
-pub fn update(conn: &mut PgConnection, id: Uuid, version: i32, patch: UpdateWard) -> QueryResult<Option<Ward>> {
+pub fn update(conn: &mut PgConnection, id: WardId, version: i32, patch: UpdateWard) -> QueryResult<Option<Ward>> {
     let changes = WardChanges { name: patch.name.map(|n| n.trim().to_owned()), deri_score: patch.deri_score };
     diesel::update(wards::table.filter(wards::id.eq(id)).filter(wards::version.eq(version)))
         .set((changes, wards::version.eq(wards::version + 1), wards::updated_at.eq(Utc::now())))

@@ -16,7 +16,8 @@ use tech4all::auth::{JwtKeys, Role};
 use tech4all::config::Settings;
 use tech4all::db::embedded::{ClusterOptions, EmbeddedPostgres};
 use tech4all::db::{Pool, build_pool, migrate};
-use tech4all::users::{accounts, models::CreateUser};
+use tech4all::users::handlers::accounts::create_account;
+use tech4all::users::models::CreateUser;
 
 pub const JWT_SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery";
@@ -158,19 +159,19 @@ impl TestApp {
     /// Creates an account directly in the database.
     pub fn create_account(&self, role: Role, hub_ids: Vec<Uuid>, organisation_id: Option<Uuid>) -> (Uuid, String) {
         let email = format!("{}-{}@example.org", role.as_str().replace('_', "-"), Uuid::now_v7().simple());
-        let user = accounts::create(
+        let user = create_account(
             &mut self.conn(),
             CreateUser {
                 email: email.clone(),
                 display_name: format!("Test {role}"),
                 role,
                 password: Some(PASSWORD.into()),
-                hub_ids,
-                organisation_id,
+                hub_ids: hub_ids.into_iter().map(Into::into).collect(),
+                organisation_id: organisation_id.map(Into::into),
             },
         )
         .expect("creates account");
-        (user.id, email)
+        (user.id.uuid(), email)
     }
 
     /// An account of `role`, signed in.

@@ -332,6 +332,6 @@ async fn the_sustainability_chart_renders_the_months_and_categories() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/svg+xml");
     let svg = response.text().await.expect("text");
-    let month = tech4all::loans::rules::local_date(chrono::Utc::now()).format("%Y-%m").to_string();
+    let month = tech4all::calendar::local_date(chrono::Utc::now()).format("%Y-%m").to_string();
     assert!(svg.starts_with("<svg") && svg.contains(&format!("{month} laptop: 132.7 kg")), "{svg}");
 }

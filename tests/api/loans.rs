@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use tech4all::auth::Role;
-use tech4all::loans::rules::{due_on, local_date};
+use tech4all::calendar::{due_on, local_date};
 
 use crate::helpers::{TestApp, TestUser, assert_problem, json_ok};
 

@@ -218,7 +218,7 @@ async fn the_retention_rule_erases_residents_inactive_for_the_period() {
             .execute(&mut app.conn())
             .expect("ages");
     }
-    let erased = tech4all::residents::privacy::apply_retention(&mut app.conn(), 36).expect("applies");
+    let erased = tech4all::residents::repo::apply_retention(&mut app.conn(), 36).expect("applies");
     assert_eq!(erased, 1);
     let stale_view = json_ok(app.get(&format!("/api/v1/residents/{stale}"), Some(&admin.token)).await).await;
     assert_eq!(stale_view["erased"], true);
