@@ -1,12 +1,20 @@
 //! Contact details as the scheme stores them: email addresses, UK postcodes and phone numbers,
-//! each checked and put into one canonical form. Users, organisations, hubs and residents all keep
-//! some of them, so the rules live here, below every slice.
+//! each checked and put into one canonical form, and what counts as white space in what people
+//! type. Users, organisations, hubs and residents all keep some of them, so the rules live here,
+//! below every slice.
+
+/// White space for "not only spaces" rules: Unicode white space plus the ASCII information
+/// separators U+001C–U+001F. openapi.yaml spells the same set out as an explicit character class,
+/// because regex engines disagree about what `\s` covers.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
 
 /// The email, lower-cased, if it is shaped like `local@domain.tld` (no spaces, one `@`, a dot
 /// inside the domain) and at most 254 characters. The contract states the same rule as a pattern.
 pub fn normalise_email(raw: &str) -> Result<String, String> {
     let valid = raw.chars().count() <= 254
-        && !raw.chars().any(crate::http::is_space)
+        && !raw.chars().any(is_space)
         && raw.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')

@@ -153,6 +153,89 @@ fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
 
+/// SHA-256 of the request a key is used for: method, path with query, and body.
+fn request_hash(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    for part in [method.as_bytes(), b"\n", path.as_bytes(), b"\n", body] {
+        hasher.update(part);
+    }
+    hasher.finalize().to_vec()
+}
+
+/// The first answer, again, marked as a replay.
+fn replay(req: ServiceRequest, status: u16, headers: Kept, body: Vec<u8>) -> ServiceResponse<BoxBody> {
+    let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    let Kept { content_type, location, etag } = headers;
+    for (name, value) in [(header::CONTENT_TYPE, content_type), (header::LOCATION, location), (header::ETAG, etag)] {
+        if let Some(value) = value {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
+    req.into_response(response.body(body))
+}
+
+/// The headers of an answer that are kept with it.
+struct Kept {
+    content_type: Option<String>,
+    location: Option<String>,
+    etag: Option<String>,
+}
+
+/// Keeps the answer with the key, or frees the key when the answer is transient (5xx, anything
+/// with `Retry-After`) or must not be kept (`Cache-Control: no-store`, such as a new API key).
+fn store(
+    conn: &mut PgConnection,
+    (caller, key): (&str, &str),
+    status: StatusCode,
+    kept: Kept,
+    body: Vec<u8>,
+    keep: bool,
+) -> QueryResult<()> {
+    let row = keys::table.find((caller, key));
+    if !keep {
+        return diesel::delete(row).execute(conn).map(|_| ());
+    }
+    diesel::update(row)
+        .set((
+            keys::status.eq(i32::from(status.as_u16())),
+            keys::content_type.eq(kept.content_type),
+            keys::location.eq(kept.location),
+            keys::etag.eq(kept.etag),
+            keys::body.eq(body),
+            keys::completed_at.eq(chrono::Utc::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Runs the request and keeps its answer with the key.
+async fn run_and_keep(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    state: web::Data<AppState>,
+    (caller, key): (String, String),
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let (request, response) = response.into_parts();
+    let status = response.status();
+    let text = |name| response.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let kept =
+        Kept { content_type: text(header::CONTENT_TYPE), location: text(header::LOCATION), etag: text(header::ETAG) };
+    let keep = !status.is_server_error()
+        && !response.headers().contains_key(header::RETRY_AFTER)
+        && text(header::CACHE_CONTROL).is_none_or(|c| !c.contains("no-store"));
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let stored = bytes.to_vec();
+    let outcome =
+        run_blocking(&state.pool, move |conn| Ok(store(conn, (&caller, &key), status, kept, stored, keep)?)).await;
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "could not store the response for an idempotency key");
+    }
+    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+}
+
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -162,6 +245,7 @@ pub async fn idempotency(
     let (Some(key), Some(state), true) = (key, state, req.method() == Method::POST) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
+    // Only a request a token vouches for is made idempotent; without one the handler answers 401.
     let callers = req.app_data::<web::Data<dyn Callers>>().cloned();
     let Some(Caller { id: caller, confirm }) = callers.and_then(|c| c.identify(req.request())) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
@@ -180,76 +264,19 @@ pub async fn idempotency(
     };
     let method = req.method().to_string();
     let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    let mut hasher = Sha256::new();
-    for part in [method.as_bytes(), b"\n", path.as_bytes(), b"\n", &body] {
-        hasher.update(part);
-    }
-    let hash = hasher.finalize().to_vec();
+    let hash = request_hash(&method, &path, &body);
     req.set_payload(actix_web::dev::Payload::from(web::Bytes::from(body)));
-
-    let claimed = {
-        let (caller, key, method, path) = (caller.clone(), key.clone(), method.clone(), path.clone());
-        run_blocking(&state.pool, move |conn| {
-            confirm(conn)?;
-            claim(conn, &caller, &key, &method, &path, &hash)
-        })
-        .await
-    };
+    let (c, k) = (caller.clone(), key.clone());
+    let claimed = run_blocking(&state.pool, move |conn| {
+        confirm(conn)?;
+        claim(conn, &c, &k, &method, &path, &hash)
+    })
+    .await;
     match claimed {
         Err(e) => Ok(problem(req, e)),
         Ok(Claim::Replay { status, content_type, location, etag, body }) => {
-            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
-            if let Some(ct) = content_type {
-                response.insert_header((header::CONTENT_TYPE, ct));
-            }
-            if let Some(loc) = location {
-                response.insert_header((header::LOCATION, loc));
-            }
-            if let Some(tag) = etag {
-                response.insert_header((header::ETAG, tag));
-            }
-            response.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
-            Ok(req.into_response(response.body(body)))
+            Ok(replay(req, status, Kept { content_type, location, etag }, body))
         }
-        Ok(Claim::Proceed) => {
-            let response = next.call(req).await?;
-            let (request, response) = response.into_parts();
-            let status = response.status();
-            let text =
-                |name| response.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
-            let (content_type, location, etag) =
-                (text(header::CONTENT_TYPE), text(header::LOCATION), text(header::ETAG));
-            // Transient answers (retry-able conflicts, throttling, outages) and answers that must not
-            // be kept (a new API key) are not stored: the key is freed and a retry runs again.
-            let keep = !status.is_server_error()
-                && !response.headers().contains_key(header::RETRY_AFTER)
-                && text(header::CACHE_CONTROL).is_none_or(|c| !c.contains("no-store"));
-            let (head, body) = response.into_parts();
-            let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            let stored = bytes.to_vec();
-            let outcome = run_blocking(&state.pool, move |conn| {
-                let row = keys::table.find((caller.as_str(), key.as_str()));
-                if !keep {
-                    diesel::delete(row).execute(conn)?;
-                } else {
-                    diesel::update(row)
-                        .set((
-                            keys::status.eq(i32::from(status.as_u16())),
-                            keys::content_type.eq(content_type),
-                            keys::location.eq(location),
-                            keys::etag.eq(etag),
-                            keys::body.eq(stored),
-                            keys::completed_at.eq(chrono::Utc::now()),
-                        ))
-                        .execute(conn)?;
-                }
-                Ok(())
-            })
-            .await;
-            if let Err(e) = outcome {
-                tracing::warn!(error = %e, "could not store the response for an idempotency key");
-            }
-            Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
-        }
+        Ok(Claim::Proceed) => run_and_keep(req, next, state, (caller, key)).await,
     }
 }

@@ -59,12 +59,7 @@ pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) ->
     with_etag(builder, version, body)
 }
 
-/// White space for "not only spaces" rules: Unicode white space plus the ASCII information
-/// separators U+001C–U+001F. openapi.yaml spells the same set out as an explicit character class,
-/// because regex engines disagree about what `\s` covers.
-pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
+pub use crate::contact::is_space;
 
 /// Trims optional text and turns blank into absent, so "" and "  " are stored as NULL.
 pub fn trimmed(value: Option<String>) -> Option<String> {

@@ -7,10 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::auth::Actor;
 use crate::calendar;
-use crate::devices::models::DeviceStatus;
+use crate::devices::models::{Action, DeviceStatus};
 use crate::ids::{HubId, ResidentId};
 use crate::loan_rules::models::LoanRule;
-use crate::loans::models::LoanRow;
+use crate::loans::models::{LoanRow, ReturnCondition};
 
 /// Why a loan cannot be made or changed as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,11 @@ pub fn checkout(
         Some(d) => Ok(d.max(standard)),
         None => Ok(standard),
     }
+}
+
+/// What a return does to the device: back to stock in good order, to refurbishment otherwise.
+pub fn return_action(condition: ReturnCondition) -> Action {
+    if condition == ReturnCondition::Ok { Action::ReturnInGoodOrder } else { Action::ReturnDamaged }
 }
 
 /// The loan is still open: neither returned nor written off.
@@ -247,6 +252,13 @@ mod tests {
         assert_eq!(checkout(DeviceStatus::Ready, None, me, &overdue, &two, lent, None), Err(Refusal::OverdueLoan));
         let lenient = LoanRule { borrow_while_overdue: true, ..two };
         assert!(checkout(DeviceStatus::Ready, None, me, &overdue, &lenient, lent, None).is_ok());
+    }
+
+    #[test]
+    fn only_a_device_back_in_good_order_returns_to_stock() {
+        assert_eq!(return_action(ReturnCondition::Ok), Action::ReturnInGoodOrder);
+        assert_eq!(return_action(ReturnCondition::Damaged), Action::ReturnDamaged);
+        assert_eq!(return_action(ReturnCondition::MissingParts), Action::ReturnDamaged);
     }
 
     #[test]

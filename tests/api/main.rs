@@ -1,5 +1,6 @@
 //! End-to-end API tests: the real service over HTTP against a real PostgreSQL.
 
+mod architecture;
 mod auth;
 mod collection;
 mod demo;

@@ -13,8 +13,6 @@ use crate::devices::repo::{self, moves};
 use crate::devices::rules::{Refusal, fields};
 use crate::http::{ApiError, AppState, Json, in_transaction, run_blocking, with_etag};
 use crate::ids::DeviceId;
-use crate::organisations::models::OrganisationRole;
-use crate::organisations::rules::require_part;
 
 pub async fn recycle(
     state: web::Data<AppState>,
@@ -38,11 +36,9 @@ pub async fn recycle(
             } else {
                 repo::in_custody(conn, &actor, id)?
             };
-            let recycler = crate::organisations::repo::find(conn, input.recycler_id)?
-                .ok_or_else(|| ApiError::unknown_reference("recycler_id"))?;
-            require_part(&recycler, OrganisationRole::Recycler, "recycler_id")?;
+            fields::recycler(repo::parts_of_organisation(conn, input.recycler_id)?)?;
             let details =
-                json!({ "recycler_id": recycler.id, "waste_transfer_note": input.waste_transfer_note.trim() });
+                json!({ "recycler_id": input.recycler_id, "waste_transfer_note": input.waste_transfer_note.trim() });
             let mv = Move::new("recycled").action(Action::Recycle).details(details).ending_transfer();
             let recycled = moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
             repo::insert_disposal(conn, &fields::disposal(&device, input, weight_g, actor.user_id))?;

@@ -2,9 +2,10 @@
 //! the version that was read; history only grows (`history`). The scoped look-ups (`visible`,
 //! `in_custody`, `for_hand_over`) are how every slice finds a device for a caller.
 //!
-//! Two questions about a device are answered from records the work layer keeps about it, read
-//! here and never written: which organisations were given it to work on (partners see those), and
-//! whether it has an open refurbishment job (it cannot travel then).
+//! Some questions about a device are answered from records kept elsewhere, read here and never
+//! written: which organisations were given it to work on (partners see those), whether it has an
+//! open refurbishment job (it cannot travel then), and whether the organisation it is recycled
+//! with is a recycler.
 
 pub mod history;
 pub mod moves;
@@ -16,7 +17,7 @@ use diesel::prelude::*;
 use super::models::{Action, Category, DeviceChanges, DeviceFilter, DeviceRow, DeviceStatus, Disposal, NewDevice};
 use super::rules::{Refusal, custody};
 use crate::auth::{Actor, Role};
-use crate::db::schema::{devices, disposal_records, donations, refurbishment_jobs};
+use crate::db::schema::{devices, disposal_records, donations, organisations, refurbishment_jobs};
 use crate::http::PageRequest;
 use crate::ids::{DeviceId, HubId, OrganisationId};
 
@@ -73,6 +74,11 @@ pub fn ready_count(conn: &mut PgConnection, hub: HubId, category: Category) -> Q
         .filter(devices::transfer_to_hub_id.is_null())
         .count()
         .get_result(conn)
+}
+
+/// The parts an organisation plays (`recycler` …), or None if there is no such organisation.
+pub fn parts_of_organisation(conn: &mut PgConnection, org: OrganisationId) -> QueryResult<Option<Vec<String>>> {
+    organisations::table.find(org).select(organisations::roles).first(conn).optional()
 }
 
 /// Whether `org` was ever given the device to work on (a refurbishment job).

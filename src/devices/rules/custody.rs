@@ -43,6 +43,8 @@ pub enum Refusal {
     OnLoan,
     /// Reserved for a hold: the hold must be cancelled first.
     ReservedForHold,
+    /// The organisation named to recycle the device is not recorded as a recycler.
+    NotARecycler,
 }
 
 /// Whether the actor may see the device, given whether the actor's organisation was given it.

@@ -205,6 +205,15 @@ pub fn check_disposal(input: &Recycle, today: chrono::NaiveDate) -> Result<Optio
     Ok(weight_g.flatten())
 }
 
+/// The organisation a device is recycled with must exist and be recorded as a recycler.
+pub fn recycler(parts: Option<Vec<String>>) -> Result<(), super::Refusal> {
+    match parts {
+        None => Err(super::Refusal::UnknownReference("recycler_id")),
+        Some(parts) if parts.iter().any(|p| p == "recycler") => Ok(()),
+        Some(_) => Err(super::Refusal::NotARecycler),
+    }
+}
+
 /// The disposal record of a checked `Recycle`, weighed as given or as the device was recorded.
 pub fn disposal(
     device: &crate::devices::models::DeviceRow,
@@ -262,6 +271,13 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["model", "ram_gb", "battery_health_pct", "weight_kg", "category"]);
         assert!(errors.iter().all(|e| e.row == Some(2)));
+    }
+
+    #[test]
+    fn only_a_known_recycler_may_take_a_device() {
+        assert_eq!(recycler(None), Err(super::super::Refusal::UnknownReference("recycler_id")));
+        assert_eq!(recycler(Some(vec!["donor".into()])), Err(super::super::Refusal::NotARecycler));
+        assert_eq!(recycler(Some(vec!["donor".into(), "recycler".into()])), Ok(()));
     }
 
     #[test]

@@ -13,9 +13,9 @@ use crate::devices::handlers::Effects;
 use crate::devices::models::{Action, Move};
 use crate::devices::repo::moves;
 use crate::http::{ApiError, AppState, Json, Problems, created, in_transaction, run_blocking, with_etag};
-use crate::ids::LoanId;
+use crate::ids::{HubId, LoanId};
 use crate::loan_rules::repo::rule_for;
-use crate::loans::models::{Checkout, Loan, LoanRow, Return, ReturnCondition};
+use crate::loans::models::{Checkout, Loan, LoanRow, Return};
 use crate::loans::repo;
 use crate::loans::rules::{self, Refusal};
 
@@ -62,6 +62,20 @@ pub async fn checkout(
     Ok(created(format!("/api/v1/loans/{}", loan.id), loan.version, &loan))
 }
 
+/// The hub taking a return: the one named (if the caller works there), else the caller's own.
+fn receiving_hub(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    named: Option<HubId>,
+    loan: &LoanRow,
+) -> Result<HubId, ApiError> {
+    let named_exists = match named {
+        Some(h) => crate::hubs::repo::find(conn, h)?.is_some(),
+        None => false,
+    };
+    rules::return_hub(actor, named, named_exists, loan.hub_id).ok_or_else(|| ApiError::unknown_reference("hub_id"))
+}
+
 /// Any hub may take a device back; an ok device is ready there (and offered to whoever is waiting),
 /// a damaged one goes back to refurbishment. Returning twice is a 409.
 pub async fn return_loan(
@@ -82,27 +96,15 @@ pub async fn return_loan(
         in_transaction(conn, |conn| {
             let loan = repo::find(conn, id)?.ok_or(Refusal::NotFound)?;
             rules::open(&loan)?;
-            let named_exists = match input.hub_id {
-                Some(h) => crate::hubs::repo::find(conn, h)?.is_some(),
-                None => false,
-            };
-            let hub = rules::return_hub(&actor, input.hub_id, named_exists, loan.hub_id)
-                .ok_or_else(|| ApiError::unknown_reference("hub_id"))?;
+            let hub = receiving_hub(conn, &actor, input.hub_id, &loan)?;
             let now = Utc::now();
             let returned = repo::mark_returned(conn, id, &input, hub, actor.user_id, now)?.ok_or(Refusal::Closed)?;
             let device =
                 crate::devices::repo::find(conn, loan.device_id)?.ok_or(crate::devices::rules::Refusal::NotFound)?;
-            let action =
-                if input.condition == ReturnCondition::Ok { Action::ReturnInGoodOrder } else { Action::ReturnDamaged };
             let details = json!({ "loan_id": id, "condition": input.condition });
+            let mv = Move::new("returned").action(rules::return_action(input.condition)).details(details).to_hub(hub);
             crate::holds::handlers::expire_due(conn, &*effects, hub)?;
-            moves::apply(
-                conn,
-                &*effects,
-                &device,
-                Some(actor.user_id),
-                Move::new("returned").action(action).details(details).to_hub(hub),
-            )?;
+            moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
             crate::residents::repo::touch(conn, loan.resident_id)?;
             Ok(Loan::new(returned, now))
         })

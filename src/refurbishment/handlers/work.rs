@@ -120,15 +120,7 @@ pub async fn complete(
             return Err(Refusal::WipeRequired { asset_tag: device.asset_tag }.into());
         }
         let os = crate::http::trimmed(input.os_installed.clone());
-        let results = DeviceChanges {
-            grade: Some(Some(input.grade)),
-            ram_gb: input.ram_upgraded_to_gb.map(Some),
-            storage_gb: input.storage_upgraded_to_gb.map(Some),
-            operating_system: os.clone().map(Some),
-            ..Default::default()
-        };
-        let device = crate::devices::repo::update_fields(conn, device.id, device.version, &results)?
-            .ok_or(crate::devices::rules::Refusal::ChangedMeanwhile { now: device.status })?;
+        let device = carry_results(conn, &device, &input, os.clone())?;
         let details = json!({ "job_id": job.id, "grade": input.grade, "functional_result": input.functional_result });
         let mut mv = Move::new("refurbishment_completed").action(Action::CompleteRefurbishment).details(details);
         mv.hub_id = Some(job.return_hub_id.or(device.hub_id));
@@ -148,6 +140,24 @@ pub async fn complete(
     })
     .await?;
     Ok(ok(job))
+}
+
+/// Results carry over to the device: its grade, and any upgrades and operating system installed.
+fn carry_results(
+    conn: &mut PgConnection,
+    device: &DeviceRow,
+    input: &CompleteJob,
+    os: Option<String>,
+) -> Result<DeviceRow, ApiError> {
+    let results = DeviceChanges {
+        grade: Some(Some(input.grade)),
+        ram_gb: input.ram_upgraded_to_gb.map(Some),
+        storage_gb: input.storage_upgraded_to_gb.map(Some),
+        operating_system: os.map(Some),
+        ..Default::default()
+    };
+    let changed = crate::devices::repo::update_fields(conn, device.id, device.version, &results)?;
+    Ok(changed.ok_or(crate::devices::rules::Refusal::ChangedMeanwhile { now: device.status })?)
 }
 
 /// The partner gives up on a device: beyond economic repair, with the reason.

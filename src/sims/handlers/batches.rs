@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::pg::PgConnection;
 
 use super::visible_batch;
 use crate::auth::{Principal, STAFF};
@@ -14,7 +15,7 @@ use crate::http::{
 use crate::ids::BatchId;
 use crate::organisations::models::OrganisationRole;
 use crate::organisations::rules::require_part;
-use crate::sims::models::{BatchFilter, ImportedSim, NewBatch, StockImport};
+use crate::sims::models::{Batch, BatchFilter, ImportedSim, NewBatch, StockImport};
 use crate::sims::repo;
 use crate::sims::rules;
 
@@ -110,6 +111,21 @@ fn refused(mut errors: Vec<FieldError>) -> ApiError {
     problem
 }
 
+/// The upload's entries, each well formed, not repeated and not already in stock; every problem of
+/// the upload at once otherwise.
+fn checked_entries(
+    conn: &mut PgConnection,
+    batch: &Batch,
+    rows: Vec<(usize, String)>,
+) -> Result<Vec<(usize, String)>, ApiError> {
+    let (good, mut errors) = rules::check_entries(batch.kind, rows);
+    let existing = repo::already_recorded(conn, batch, &good.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>())?;
+    let field = rules::entry_field(batch.kind);
+    let known = good.iter().filter(|(_, v)| existing.contains(v));
+    errors.extend(known.map(|(row, _)| FieldError::at_row(*row, field, "already in stock")));
+    if errors.is_empty() { Ok(good) } else { Err(refused(errors)) }
+}
+
 pub async fn import(
     state: web::Data<AppState>,
     limits: web::Data<BodyLimits>,
@@ -131,17 +147,7 @@ pub async fn import(
         if rows.len() > MAX_IMPORT {
             return Err(ApiError::invalid_field("body", format!("at most {MAX_IMPORT} SIMs in one upload")));
         }
-        let (good, mut errors) = rules::check_entries(batch.kind, rows);
-        let existing = repo::already_recorded(conn, &batch, &good.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>())?;
-        let field = rules::entry_field(batch.kind);
-        errors.extend(
-            good.iter()
-                .filter(|(_, v)| existing.contains(v))
-                .map(|(row, _)| FieldError::at_row(*row, field, "already in stock")),
-        );
-        if !errors.is_empty() {
-            return Err(refused(errors));
-        }
+        let good = checked_entries(conn, &batch, rows)?;
         in_transaction(conn, |conn| {
             let sims: Vec<ImportedSim> =
                 repo::insert_sims(conn, &batch, &good)?.into_iter().map(|(row, id)| ImportedSim { row, id }).collect();

@@ -1,31 +1,20 @@
-//! The reports as charts, for people who would rather look than read:
-//! `GET /api/v1/reports/sustainability.svg` (kg CO2e saved per month, stacked by category) and
-//! `GET /api/v1/reports/distribution.svg` (devices sold and lent and SIMs given per month).
+//! The charts as pictures, for people who would rather look than read: a stacked bar chart in SVG
+//! (`render`), what it shows for each report (kg CO2e saved per month, stacked by category; devices
+//! sold and lent and SIMs given per month), and the report groups turned into its bars.
 
-use crate::calendar::Date;
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use uuid::Uuid;
+use crate::reports::models::Group;
+use crate::reports::models::distribution::Distribution;
+use crate::reports::models::sustainability::Saved;
 
-use super::grouping::Dimension;
-use super::{distribution, sustainability};
-use crate::auth::Principal;
-use crate::http::AppState;
-use crate::http::{ApiError, Query};
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChartQuery {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    pub factor_set: Option<Uuid>,
-}
+/// Bars by month label, then by series (a category, or what was handed out), with their values.
+pub type Bars = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// Colour-blind-safe palette (Okabe–Ito), one colour per category in a fixed order.
 const PALETTE: &[&str] = &["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
+/// Text as SVG may hold it.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -44,7 +33,7 @@ pub const DISTRIBUTION: Chart =
     Chart { title: "Devices and SIMs handed out per month", unit: "", empty: "Nothing handed out in this period" };
 
 /// Renders `{month: {series: value}}` as a stacked bar chart.
-pub fn render(chart: &Chart, data: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
+pub fn render(chart: &Chart, data: &Bars) -> String {
     let (width, height, left, bottom, top) = (760.0, 420.0, 70.0, 60.0, 50.0);
     let categories: Vec<&String> = {
         let mut all: Vec<&String> = data.values().flat_map(|m| m.keys()).collect();
@@ -120,50 +109,21 @@ pub fn render(chart: &Chart, data: &BTreeMap<String, BTreeMap<String, f64>>) -> 
     svg
 }
 
-pub async fn chart(
-    state: web::Data<AppState>,
-    who: Principal,
-    Query(q): Query<ChartQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let report = sustainability::build(
-        &state,
-        who,
-        q.from.map(Date::day),
-        q.to.map(Date::day),
-        q.factor_set,
-        vec![Dimension::Month, Dimension::Category],
-    )
-    .await?;
-    let mut data: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-    for group in &report.groups {
+/// The sustainability report grouped by month and category, as kg CO2e saved per month stacked by
+/// category.
+pub fn saved_by_month(groups: &[Group<Saved>]) -> Bars {
+    let mut data: Bars = BTreeMap::new();
+    for group in groups {
         let month = group.keys.get("month").cloned().unwrap_or_default();
         let category = group.keys.get("category").cloned().unwrap_or_default();
         *data.entry(month).or_default().entry(category).or_default() += group.figures.co2e_saved_kg;
     }
-    Ok(svg(render(&SUSTAINABILITY, &data)))
+    data
 }
 
-fn svg(body: String) -> HttpResponse {
-    HttpResponse::Ok().content_type("image/svg+xml").body(body)
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodQuery {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-}
-
-/// `GET /api/v1/reports/distribution.svg`.
-pub async fn distribution_chart(
-    state: web::Data<AppState>,
-    who: Principal,
-    Query(q): Query<PeriodQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let report =
-        distribution::build(&state, who, q.from.map(Date::day), q.to.map(Date::day), vec![Dimension::Month]).await?;
-    let data: BTreeMap<String, BTreeMap<String, f64>> = report
-        .groups
+/// The distribution report grouped by month, as devices sold and lent and SIMs given per month.
+pub fn handed_out_by_month(groups: &[Group<Distribution>]) -> Bars {
+    groups
         .iter()
         .map(|g| {
             let month = g.keys.get("month").cloned().unwrap_or_default();
@@ -172,8 +132,7 @@ pub async fn distribution_chart(
                 [("devices sold", f.devices_sold), ("devices lent", f.devices_lent), ("SIMs", f.sims_allocated)];
             (month, series.into_iter().map(|(name, n)| (name.to_owned(), n as f64)).collect())
         })
-        .collect();
-    Ok(svg(render(&DISTRIBUTION, &data)))
+        .collect()
 }
 
 #[cfg(test)]

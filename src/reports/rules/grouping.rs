@@ -1,33 +1,12 @@
-//! What the reports share: the dimensions a report can be grouped by, the `group_by` parameter,
-//! the reporting period (whole UK months), and the labels groups are keyed by.
+//! What the reports share: the `group_by` parameter, the reporting period (whole UK months), the
+//! labels groups are keyed by, and summing rows into groups.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use uuid::Uuid;
 
-use crate::http::{ApiError, FieldError};
-
-crate::text_enum! {
-    pub enum Dimension {
-        Donor => "donor",
-        Category => "category",
-        Hub => "hub",
-        Ward => "ward",
-        Month => "month",
-        Quarter => "quarter",
-    }
-}
-
-impl Dimension {
-    /// The key a group carries for this dimension: ids are `<name>_id`.
-    pub fn field(self) -> String {
-        match self {
-            Dimension::Donor | Dimension::Hub | Dimension::Ward => format!("{self}_id"),
-            other => other.to_string(),
-        }
-    }
-}
+use super::Refusal;
+use crate::reports::models::{Coordinates, Dimension, Group};
 
 /// The dimensions asked for (at most two, each once, each one of `allowed`), or why not.
 pub fn parse_group_by(raw: Option<&str>, allowed: &[Dimension]) -> Result<Vec<Dimension>, String> {
@@ -48,12 +27,9 @@ pub fn parse_group_by(raw: Option<&str>, allowed: &[Dimension]) -> Result<Vec<Di
     if dims.len() > 2 { Err(format!("group by at most two of {}", names())) } else { Ok(dims) }
 }
 
-/// 400 for a query parameter that cannot be used, naming it.
-pub fn bad_query(field: &str, message: String) -> ApiError {
-    let mut e = ApiError::bad_request(format!("{field}: {message}"));
-    e.kind = "invalid-query";
-    e.errors = vec![FieldError::new(field, message)];
-    e
+/// The `group_by` parameter as dimensions, or a refusal naming it.
+pub fn group_by(raw: Option<&str>, allowed: &[Dimension]) -> Result<Vec<Dimension>, Refusal> {
+    parse_group_by(raw, allowed).map_err(|message| Refusal::BadQuery { field: "group_by", message })
 }
 
 /// The first and last month a `from`/`to` period covers, within what PostgreSQL dates hold:
@@ -75,37 +51,19 @@ pub fn quarter_label(month: NaiveDate) -> String {
     format!("{:04}-Q{}", month.year(), (month.month() - 1) / 3 + 1)
 }
 
-/// What a rollup row says about each dimension; reports fill the ones they have.
-#[derive(Debug, Clone, Default)]
-pub struct Coordinates {
-    pub month: Option<NaiveDate>,
-    pub donor: Option<Uuid>,
-    pub category: Option<String>,
-    pub hub: Option<Uuid>,
-    pub ward: Option<Uuid>,
-}
-
-impl Coordinates {
-    fn value(&self, d: Dimension) -> String {
-        let id = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
-        match d {
-            Dimension::Donor => id(self.donor),
-            Dimension::Category => self.category.clone().unwrap_or_default(),
-            Dimension::Hub => id(self.hub),
-            Dimension::Ward => id(self.ward),
-            Dimension::Month => self.month.map(month_label).unwrap_or_default(),
-            Dimension::Quarter => self.month.map(quarter_label).unwrap_or_default(),
-        }
+/// The label a row carries for one dimension: empty where the row does not say.
+fn value(at: &Coordinates, d: Dimension) -> String {
+    fn id(id: Option<impl ToString>) -> String {
+        id.map(|id| id.to_string()).unwrap_or_default()
     }
-}
-
-/// One group of a report: its value for each dimension (`hub_id`, `month`…) and its figures.
-#[derive(Debug, serde::Serialize)]
-pub struct Group<F> {
-    #[serde(flatten)]
-    pub keys: BTreeMap<String, String>,
-    #[serde(flatten)]
-    pub figures: F,
+    match d {
+        Dimension::Donor => id(at.donor),
+        Dimension::Category => at.category.clone().unwrap_or_default(),
+        Dimension::Hub => id(at.hub),
+        Dimension::Ward => id(at.ward),
+        Dimension::Month => at.month.map(month_label).unwrap_or_default(),
+        Dimension::Quarter => at.month.map(quarter_label).unwrap_or_default(),
+    }
 }
 
 /// Something a group adds up.
@@ -120,7 +78,7 @@ pub fn group<F: Figures>(rows: impl IntoIterator<Item = (Coordinates, F)>, dims:
     let mut total = F::default();
     for (at, figures) in rows {
         total.add(figures);
-        groups.entry(dims.iter().map(|d| at.value(*d)).collect()).or_default().add(figures);
+        groups.entry(dims.iter().map(|d| value(&at, *d)).collect()).or_default().add(figures);
     }
     let keyed = groups
         .into_iter()
