@@ -72,6 +72,12 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
     }
 
+    /// 400 for a query parameter that is malformed, mistyped or out of range, naming it.
+    pub fn invalid_query(detail: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid-query", "Bad request", detail)
+            .with_errors(vec![FieldError::new(field, message)])
+    }
+
     pub fn malformed_body(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "malformed-body", "Malformed request body", detail)
     }
@@ -191,6 +197,24 @@ impl ApiError {
             "Internal error",
             "something went wrong on our side; quote the request id when reporting it",
         )
+    }
+
+    /// The same problem, explained otherwise.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    /// The same problem, naming the fields (or rows) at fault.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// The same problem, telling the caller when to try again.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     pub fn with_extension(mut self, key: &str, value: impl Into<Value>) -> Self {

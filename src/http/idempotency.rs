@@ -139,14 +139,13 @@ fn claim(
 }
 
 fn in_progress() -> ApiError {
-    let mut e = ApiError::new(
+    ApiError::new(
         StatusCode::CONFLICT,
         "idempotency-in-progress",
         "Request in progress",
         "a request with this Idempotency-Key is still being processed; retry shortly",
-    );
-    e.retry_after = Some(1);
-    e
+    )
+    .with_retry_after(1)
 }
 
 fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {

@@ -177,10 +177,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner().to_string();
-        let mut problem = ApiError::bad_request(format!("invalid query parameter: {}", without_position(&inner)));
-        problem.kind = "invalid-query";
-        problem.errors = vec![field_error(&path, &inner)];
-        problem
+        let detail = format!("invalid query parameter: {}", without_position(&inner));
+        let error = field_error(&path, &inner);
+        ApiError::invalid_query(detail, error.field, error.message)
     })
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-use super::error::{ApiError, FieldError};
+use super::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -43,10 +43,8 @@ impl PageRequest {
     pub fn new(limit: Option<i64>, cursor: Option<Cursor>) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            let mut e = ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"));
-            e.kind = "invalid-query";
-            e.errors = vec![FieldError::new("limit", format!("must be between 1 and {MAX_LIMIT}"))];
-            return Err(e);
+            let detail = format!("limit must be between 1 and {MAX_LIMIT}");
+            return Err(ApiError::invalid_query(detail, "limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
         Ok(Self { limit, after: cursor.map(|c| c.0) })
     }
@@ -117,10 +115,11 @@ impl ChangeCursor {
 
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let bad = || {
-            let mut e = ApiError::bad_request("cursor is not one this service issued");
-            e.kind = "invalid-query";
-            e.errors = vec![FieldError::new("cursor", "not a cursor this service issued")];
-            e
+            ApiError::invalid_query(
+                "cursor is not one this service issued",
+                "cursor",
+                "not a cursor this service issued",
+            )
         };
         let (micros, id) = raw.split_once('-').ok_or_else(bad)?;
         let shaped = !micros.is_empty()

@@ -63,10 +63,8 @@ pub async fn refuse_nul_in_uri(
         return Err(ApiError::not_found("resource").into());
     }
     if let Some(name) = query_parameter_with_nul(req.query_string()) {
-        let mut problem = ApiError::bad_request(format!("invalid query parameter: {name} {NUL_MESSAGE}"));
-        problem.kind = "invalid-query";
-        problem.errors = vec![FieldError::new(name, NUL_MESSAGE)];
-        return Err(problem.into());
+        let detail = format!("invalid query parameter: {name} {NUL_MESSAGE}");
+        return Err(ApiError::invalid_query(detail, name, NUL_MESSAGE).into());
     }
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }

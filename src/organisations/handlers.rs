@@ -16,9 +16,8 @@ use crate::ids::OrganisationId;
 
 impl From<WrongPart> for ApiError {
     fn from(WrongPart { field, part }: WrongPart) -> Self {
-        let mut e = ApiError::conflict(format!("{field}: this organisation is not recorded as {}", part.described()));
-        e.errors = vec![FieldError::new(field, format!("is not recorded as {}", part.described()))];
-        e
+        ApiError::conflict(format!("{field}: this organisation is not recorded as {}", part.described()))
+            .with_errors(vec![FieldError::new(field, format!("is not recorded as {}", part.described()))])
     }
 }
 

@@ -21,9 +21,7 @@ impl From<Refusal> for ApiError {
             Refusal::Closed => ApiError::conflict("the session is closed"),
             Refusal::AlreadyClosed => ApiError::conflict("the session is already closed"),
             Refusal::Unavailable(errors) => {
-                let mut e = ApiError::conflict("some devices cannot be set aside; none were");
-                e.errors = errors;
-                e
+                ApiError::conflict("some devices cannot be set aside; none were").with_errors(errors)
             }
         }
     }

@@ -61,11 +61,8 @@ impl From<Refusal> for ApiError {
             Refusal::ReservedForHold => ApiError::conflict("the device is reserved for a hold: cancel the hold first")
                 .with_extension("current_status", "reserved"),
             // The same answer as for any organisation named for a part it does not play.
-            Refusal::NotARecycler => {
-                let mut e = ApiError::conflict("recycler_id: this organisation is not recorded as a recycler");
-                e.errors = vec![crate::http::FieldError::new("recycler_id", "is not recorded as a recycler")];
-                e
-            }
+            Refusal::NotARecycler => ApiError::conflict("recycler_id: this organisation is not recorded as a recycler")
+                .with_errors(vec![crate::http::FieldError::new("recycler_id", "is not recorded as a recycler")]),
         }
     }
 }

@@ -53,9 +53,8 @@ fn received(devices: &[(usize, NewDevice)], donation: &DonationRow, actor: UserI
 /// Every problem of the manifest in one 422, in row order.
 fn refused(mut errors: Vec<FieldError>) -> ApiError {
     errors.sort_by_key(|e| e.row);
-    let mut problem = ApiError::validation(errors);
-    problem.detail = format!("{} problem(s) in the manifest; nothing was imported", problem.errors.len());
-    problem
+    let count = errors.len();
+    ApiError::validation(errors).with_detail(format!("{count} problem(s) in the manifest; nothing was imported"))
 }
 
 pub async fn import(

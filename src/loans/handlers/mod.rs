@@ -24,9 +24,7 @@ impl From<Refusal> for ApiError {
         match r {
             Refusal::NotFound => ApiError::not_found("loan"),
             Refusal::LongerLoanNeedsAdmin => {
-                let mut e = ApiError::forbidden();
-                e.detail = "only an admin may set a longer due date".into();
-                e
+                ApiError::forbidden().with_detail("only an admin may set a longer due date")
             }
             Refusal::ReservedForSomeoneElse => refusal(
                 "reserved",

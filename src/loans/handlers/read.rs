@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::{Principal, STAFF};
-use crate::http::{ApiError, AppState, FieldError, Page, PageRequest, Query, run_blocking, with_etag};
+use crate::http::{ApiError, AppState, Page, PageRequest, Query, run_blocking, with_etag};
 use crate::ids::LoanId;
 use crate::loans::models::{Loan, LoanFilter, LoanState};
 use crate::loans::repo;
@@ -18,10 +18,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::new(filter.limit, filter.cursor)?;
     if filter.due_within_days.is_some_and(|d| !(0..=365).contains(&d)) {
-        let mut e = ApiError::bad_request("due_within_days must be from 0 to 365");
-        e.kind = "invalid-query";
-        e.errors = vec![FieldError::new("due_within_days", "must be from 0 to 365")];
-        return Err(e);
+        let detail = "due_within_days must be from 0 to 365";
+        return Err(ApiError::invalid_query(detail, "due_within_days", "must be from 0 to 365"));
     }
     let body = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;

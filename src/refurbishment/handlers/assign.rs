@@ -37,9 +37,8 @@ fn devices_for(conn: &mut PgConnection, actor: &Actor, input: &AssignJobs) -> Re
             },
             Err(DeviceError::Query(e)) => return Err(e.into()),
             Err(_) => {
-                let mut e = ApiError::unknown_reference(&format!("device_ids[{i}]"));
-                e.detail = format!("device_ids[{i}] refers to a device that does not exist");
-                return Err(e);
+                let detail = format!("device_ids[{i}] refers to a device that does not exist");
+                return Err(ApiError::unknown_reference(&format!("device_ids[{i}]")).with_detail(detail));
             }
         }
     }

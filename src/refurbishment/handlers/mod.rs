@@ -42,9 +42,7 @@ impl From<Refusal> for ApiError {
                 ApiError::conflict("the donation has no received devices waiting for refurbishment")
             }
             Refusal::DevicesUnavailable(errors) => {
-                let mut e = ApiError::conflict("some devices cannot be assigned now; nothing was assigned");
-                e.errors = errors;
-                e
+                ApiError::conflict("some devices cannot be assigned now; nothing was assigned").with_errors(errors)
             }
         }
     }

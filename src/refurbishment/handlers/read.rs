@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::view;
 use crate::auth::{DEVICE_READERS, Principal, Role};
 use crate::http::pagination::{ChangeCursor, DEFAULT_LIMIT, MAX_LIMIT};
-use crate::http::{ApiError, AppState, FieldError, Page, Query, run_blocking, with_etag};
+use crate::http::{ApiError, AppState, Page, Query, run_blocking, with_etag};
 use crate::ids::JobId;
 use crate::refurbishment::models::JobFilter;
 use crate::refurbishment::repo::{self, Audience};
@@ -20,10 +20,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        let mut e = ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"));
-        e.kind = "invalid-query";
-        e.errors = vec![FieldError::new("limit", format!("must be between 1 and {MAX_LIMIT}"))];
-        return Err(e);
+        let detail = format!("limit must be between 1 and {MAX_LIMIT}");
+        return Err(ApiError::invalid_query(detail, "limit", format!("must be between 1 and {MAX_LIMIT}")));
     }
     let after = filter.cursor.as_deref().map(ChangeCursor::parse).transpose()?;
     let body = run_blocking(&state.pool, move |conn| {

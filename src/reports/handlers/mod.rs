@@ -9,7 +9,7 @@ pub mod exclusion;
 pub mod sustainability;
 
 use super::rules::Refusal;
-use crate::http::{ApiError, FieldError};
+use crate::http::ApiError;
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
@@ -22,8 +22,5 @@ impl From<Refusal> for ApiError {
 
 /// 400 for a query parameter that cannot be used, naming it.
 pub fn bad_query(field: &str, message: String) -> ApiError {
-    let mut e = ApiError::bad_request(format!("{field}: {message}"));
-    e.kind = "invalid-query";
-    e.errors = vec![FieldError::new(field, message)];
-    e
+    ApiError::invalid_query(format!("{field}: {message}"), field, message)
 }

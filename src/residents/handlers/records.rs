@@ -7,8 +7,7 @@ use actix_web::{HttpResponse, web};
 use crate::auth::{Principal, STAFF};
 use crate::calendar::Date;
 use crate::http::{
-    ApiError, AppState, FieldError, IfMatch, Json, Page, PageRequest, Query, created, in_transaction, run_blocking,
-    with_etag,
+    ApiError, AppState, IfMatch, Json, Page, PageRequest, Query, created, in_transaction, run_blocking, with_etag,
 };
 use crate::ids::ResidentId;
 use crate::residents::models::{CreateResident, Resident, ResidentChanges, ResidentSearch, UpdateResident};
@@ -50,16 +49,12 @@ pub async fn search(
             },
             (None, None, None) if actor.is_admin() => repo::all(conn, &page)?,
             (None, None, None) => {
-                let mut e = ApiError::forbidden();
-                e.detail =
-                    "hub staff find residents by reference, or by name and postcode; only admins list them".into();
-                return Err(e);
+                let detail = "hub staff find residents by reference, or by name and postcode; only admins list them";
+                return Err(ApiError::forbidden().with_detail(detail));
             }
             _ => {
-                let mut e = ApiError::bad_request("find a resident by reference, or by name and postcode together");
-                e.kind = "invalid-query";
-                e.errors = vec![FieldError::new("reference", "give reference, or name and postcode")];
-                return Err(e);
+                let detail = "find a resident by reference, or by name and postcode together";
+                return Err(ApiError::invalid_query(detail, "reference", "give reference, or name and postcode"));
             }
         };
         Ok(Page::from_rows(rows, &page, |r| r.id.uuid(), Resident::from))

@@ -20,9 +20,7 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::NotFound => ApiError::not_found("sale"),
             Refusal::OverrideNeedsAdmin => {
-                let mut e = ApiError::forbidden();
-                e.detail = "only an admin may override the household rule".into();
-                e
+                ApiError::forbidden().with_detail("only an admin may override the household rule")
             }
             Refusal::HouseholdRule { receipt_number, sold_at, months } => ApiError::new(
                 StatusCode::CONFLICT,

@@ -10,8 +10,7 @@ use diesel::pg::PgConnection;
 use super::visible_batch;
 use crate::auth::{Actor, Principal, STAFF};
 use crate::http::{
-    ApiError, AppState, Cursor, FieldError, Json, Page, PageRequest, Query, created, in_transaction, run_blocking,
-    with_etag,
+    ApiError, AppState, Cursor, Json, Page, PageRequest, Query, created, in_transaction, run_blocking, with_etag,
 };
 use crate::ids::{AllocationId, HubId, LoanId, ResidentId, SaleId};
 use crate::residents::models::ResidentRow;
@@ -156,10 +155,8 @@ pub async fn get(
 }
 
 fn bad_days() -> ApiError {
-    let mut e = ApiError::bad_request("expiring_within is a number of days such as 30d");
-    e.kind = "invalid-query";
-    e.errors = vec![FieldError::new("expiring_within", "a number of days such as 30d")];
-    e
+    let detail = "expiring_within is a number of days such as 30d";
+    ApiError::invalid_query(detail, "expiring_within", "a number of days such as 30d")
 }
 
 /// Lists never show codes in full.

@@ -106,9 +106,8 @@ fn entries(req: &HttpRequest, bytes: &[u8]) -> Result<Vec<(usize, String)>, ApiE
 /// Every problem of an upload in one 422, in row order.
 fn refused(mut errors: Vec<FieldError>) -> ApiError {
     errors.sort_by_key(|e| e.row);
-    let mut problem = ApiError::validation(errors);
-    problem.detail = format!("{} problem(s) in the upload; nothing was stored", problem.errors.len());
-    problem
+    let count = errors.len();
+    ApiError::validation(errors).with_detail(format!("{count} problem(s) in the upload; nothing was stored"))
 }
 
 /// The upload's entries, each well formed, not repeated and not already in stock; every problem of

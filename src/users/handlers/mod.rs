@@ -18,21 +18,16 @@ impl From<Refusal> for ApiError {
             Refusal::DeletingLastActiveAdmin => ApiError::conflict("this is the last active admin"),
             Refusal::OwnAccount => ApiError::conflict("you cannot delete your own account"),
             Refusal::ScopeMismatch(errors) => {
-                let mut conflict = ApiError::conflict("the role, hubs and organisation would not fit together");
-                conflict.errors = errors;
-                conflict
+                ApiError::conflict("the role, hubs and organisation would not fit together").with_errors(errors)
             }
             // 403: the caller is signed in but has not proved they know the password.
-            Refusal::WrongPassword => {
-                let mut e = ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "wrong-password",
-                    "Wrong password",
-                    "current_password is not your current password",
-                );
-                e.errors = vec![FieldError::new("current_password", "is not your current password")];
-                e
-            }
+            Refusal::WrongPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong-password",
+                "Wrong password",
+                "current_password is not your current password",
+            )
+            .with_errors(vec![FieldError::new("current_password", "is not your current password")]),
         }
     }
 }
