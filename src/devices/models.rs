@@ -130,6 +130,38 @@ pub struct DeviceRow {
     pub updated_at: DateTime<Utc>,
 }
 
+#[cfg(test)]
+impl DeviceRow {
+    /// A laptop in `status`, at `hub`, travelling to `travelling_to`: for the unit tests of rules.
+    pub fn example(status: DeviceStatus, hub: Option<HubId>, travelling_to: Option<HubId>) -> Self {
+        let now = Utc::now();
+        Self {
+            id: DeviceId::new(),
+            asset_tag: "T4A-000001".into(),
+            serial_number: None,
+            make: None,
+            model: None,
+            category: Category::Laptop,
+            cpu: None,
+            ram_gb: None,
+            storage_gb: None,
+            storage_type: None,
+            operating_system: None,
+            battery_health_pct: None,
+            weight_g: None,
+            grade: None,
+            notes: None,
+            status,
+            hub_id: hub,
+            transfer_to_hub_id: travelling_to,
+            donation_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// A device as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use super::models::{Factor, FactorRow, FactorSet, LedgerRow, NewFactorSet, SetRow};
-use super::rules::{CheckedSet, Kind, kg, saving};
+use super::models::{CheckedSet, Factor, FactorRow, FactorSet, LedgerRow, NewFactorSet, SetRow};
+use super::rules::{Kind, kg, saving};
 use crate::db::schema::{impact_factor_sets, impact_factors, impact_ledger};
 use crate::devices::models::DeviceRow;
 use crate::ids::{DeviceId, FactorSetId};

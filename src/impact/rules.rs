@@ -5,7 +5,7 @@
 
 use crate::devices::models::{Action, Category};
 use crate::http::{FieldError, Problems};
-use crate::impact::models::NewFactorSet;
+use crate::impact::models::{CheckedFactor, CheckedSet, NewFactorSet};
 
 /// Why a factor set cannot change as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,22 +32,6 @@ pub fn may_remove(is_default: bool, in_use: bool) -> Result<(), Refusal> {
 /// Grams as kilograms.
 pub fn kg(grams: i64) -> f64 {
     grams as f64 / 1000.0
-}
-
-/// A set's figures in the integer units the ledger uses.
-#[derive(Debug, PartialEq, Eq)]
-pub struct CheckedSet {
-    pub displacement_bp: i32,
-    pub factors: Vec<CheckedFactor>,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct CheckedFactor {
-    pub category: Category,
-    pub manufacture_co2e_g: i64,
-    pub weight_g: i32,
-    pub reliability: Option<i16>,
-    pub source_note: Option<String>,
 }
 
 /// Heaviest device and largest footprint a factor may give: far above any real category, low

@@ -123,35 +123,10 @@ pub fn mark_lost(device: &DeviceRow) -> Result<(), Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::models::Category;
-    use crate::ids::{DeviceId, UserId};
+    use crate::ids::UserId;
 
     fn device(status: DeviceStatus, hub: Option<HubId>, travelling_to: Option<HubId>) -> DeviceRow {
-        let now = chrono::Utc::now();
-        DeviceRow {
-            id: DeviceId::new(),
-            asset_tag: "T4A-000001".into(),
-            serial_number: None,
-            make: None,
-            model: None,
-            category: Category::Laptop,
-            cpu: None,
-            ram_gb: None,
-            storage_gb: None,
-            storage_type: None,
-            operating_system: None,
-            battery_health_pct: None,
-            weight_g: None,
-            grade: None,
-            notes: None,
-            status,
-            hub_id: hub,
-            transfer_to_hub_id: travelling_to,
-            donation_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
+        DeviceRow::example(status, hub, travelling_to)
     }
 
     fn staff(hubs: Vec<HubId>) -> Actor {
