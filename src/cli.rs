@@ -5,6 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use clap::{Parser, Subcommand};
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use crate::config::{MIN_JWT_SECRET_BYTES, Settings};
 use crate::db::embedded::{ClusterOptions, EmbeddedPostgres};
 use crate::db::schema::{hubs, organisations};
 use crate::db::{build_pool, migrate};
+use crate::ids::SchemeId;
 use crate::users::handlers::accounts::create_account;
 use crate::users::models::CreateUser;
 use crate::{Application, bootstrap, demo};
@@ -58,11 +60,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum RetentionCommand {
-    /// Erase residents with no activity for TECH4ALL_RETENTION_MONTHS (or --months)
+    /// Erase residents with no activity for each scheme's retention period (or --months)
     Apply {
         /// Override the retention period for this run
         #[arg(long)]
         months: Option<u32>,
+        /// Only this scheme (its code); every active scheme otherwise
+        #[arg(long, value_name = "CODE")]
+        scheme: Option<String>,
         /// Only count who would be erased
         #[arg(long)]
         dry_run: bool,
@@ -75,9 +80,12 @@ enum UserCommand {
     Create {
         #[arg(long)]
         email: String,
-        /// admin, hub_staff, partner or reporter
+        /// admin, hub_staff, partner, reporter, or platform_admin (who belongs to no scheme)
         #[arg(long)]
         role: Role,
+        /// The scheme's code (the first scheme when omitted)
+        #[arg(long, value_name = "CODE")]
+        scheme: Option<String>,
         /// Name shown in the service (defaults to the email)
         #[arg(long)]
         name: Option<String>,
@@ -132,16 +140,25 @@ fn dispatch(command: Command, settings: Settings) -> CliResult {
             Ok(())
         }),
         Command::User { command } => user_command(&settings, command),
-        Command::Retention { command: RetentionCommand::Apply { months, dry_run } } => {
+        Command::Retention { command: RetentionCommand::Apply { months, dry_run, scheme } } => {
             with_database(&settings, |conn| {
                 migrate::run_locked(conn, |_| Ok(()))?;
-                let months = months.unwrap_or(settings.retention_months);
-                if dry_run {
-                    let due = crate::residents::repo::due_for_erasure(conn, months)?;
-                    println!("{} resident(s) inactive for {months} months would be erased", due.len());
-                } else {
-                    let erased = crate::residents::repo::apply_retention(conn, months)?;
-                    println!("{erased} resident(s) inactive for {months} months erased");
+                let schemes = match scheme {
+                    Some(code) => vec![find_scheme(conn, &code)?],
+                    None => crate::schemes::repo::active(conn)?,
+                };
+                for scheme in schemes {
+                    crate::db::act_in_scheme(conn, scheme.id)?;
+                    let months = months.unwrap_or(scheme.retention_months.max(1) as u32);
+                    let code = scheme.code;
+                    if dry_run {
+                        let due = crate::residents::repo::due_for_erasure(conn, months)?;
+                        println!("{code}: {} resident(s) inactive for {months} months would be erased", due.len());
+                    } else {
+                        let erased = crate::residents::repo::apply_retention(conn, months)?;
+                        println!("{code}: {erased} resident(s) inactive for {months} months erased");
+                    }
+                    conn.batch_execute("RESET ROLE")?;
                 }
                 Ok(())
             })
@@ -202,7 +219,7 @@ fn serve(mut settings: Settings, demo: bool, bind: Option<SocketAddr>) -> CliRes
     let db = open_database(&settings)?;
     let mut conn = PgConnection::establish(&db.url)?;
     let (applied, announcement) =
-        migrate::run_locked(&mut conn, |conn| bootstrap::first_admin(conn, &settings, demo).map_err(Into::into))?;
+        migrate::run_locked(&mut conn, |conn| bootstrap::first_start(conn, &settings, demo).map_err(Into::into))?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "migrations applied");
     }
@@ -226,6 +243,14 @@ fn serve(mut settings: Settings, demo: bool, bind: Option<SocketAddr>) -> CliRes
     tracing::info!("HTTP server stopped");
     drop(db);
     Ok(())
+}
+
+/// The scheme with this code.
+fn find_scheme(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<crate::schemes::models::SchemeRow, Box<dyn std::error::Error>> {
+    crate::schemes::repo::find_by_code(conn, code)?.ok_or_else(|| format!("no scheme with the code '{code}'").into())
 }
 
 /// A hub or organisation given as an id or as its exact (case-insensitive) name.
@@ -256,9 +281,18 @@ fn resolve(conn: &mut PgConnection, what: &str, raw: &str) -> Result<Uuid, Box<d
 }
 
 fn user_command(settings: &Settings, command: UserCommand) -> CliResult {
-    let UserCommand::Create { email, role, name, hubs, organisation, password_stdin } = command;
+    let UserCommand::Create { email, role, scheme, name, hubs, organisation, password_stdin } = command;
     with_database(settings, |conn| {
         migrate::run_locked(conn, |_| Ok(()))?;
+        let scheme = match (role, scheme) {
+            (Role::PlatformAdmin, None) => SchemeId::PLATFORM,
+            (Role::PlatformAdmin, Some(_)) => {
+                return Err("a platform_admin belongs to no scheme; leave out --scheme".into());
+            }
+            (_, Some(code)) => find_scheme(conn, &code)?.id,
+            (_, None) => SchemeId::FIRST,
+        };
+        crate::db::act_in_scheme(conn, scheme)?;
         let hub_ids = hubs.iter().map(|h| resolve(conn, "hub", h)).collect::<Result<Vec<_>, _>>()?;
         let organisation_id = organisation.as_deref().map(|o| resolve(conn, "organisation", o)).transpose()?;
         let (password, generated) = if password_stdin {

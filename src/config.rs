@@ -22,12 +22,16 @@
 //! | `TECH4ALL_TRUST_FORWARDED_FOR` | `false` | take the client address from `X-Forwarded-For` (behind a proxy) |
 //! | `TECH4ALL_JSON_LIMIT_BYTES` | `1048576` | largest JSON body accepted (413 above) |
 //! | `TECH4ALL_IMPORT_LIMIT_BYTES` | `16777216` | largest bulk-import body accepted (413 above) |
-//! | `TECH4ALL_SALE_PRICE_PENCE` | `6000` | the scheme's price for a device, in pence (£60) |
-//! | `TECH4ALL_HOUSEHOLD_RULE_MONTHS` | `12` | one device bought per resident in this many months (0: no limit) |
-//! | `TECH4ALL_REFUND_WINDOW_DAYS` | `30` | days after a sale in which it can be refunded |
-//! | `TECH4ALL_SIM_LIMIT_PER_RESIDENT` | `1` | active SIM allocations one resident may hold |
-//! | `TECH4ALL_RETENTION_MONTHS` | `36` | residents with no activity for this long are erased by `retention apply` |
+//! | `TECH4ALL_SALE_PRICE_PENCE` | `6000` | a new scheme's price for a device, in pence (£60) |
+//! | `TECH4ALL_HOUSEHOLD_RULE_MONTHS` | `12` | a new scheme's household rule: one device per resident in this many months (0: no limit) |
+//! | `TECH4ALL_REFUND_WINDOW_DAYS` | `30` | a new scheme's refund window, in days |
+//! | `TECH4ALL_SIM_LIMIT_PER_RESIDENT` | `1` | a new scheme's limit on active SIM allocations per resident |
+//! | `TECH4ALL_RETENTION_MONTHS` | `36` | a new scheme's retention: residents inactive this long are erased by `retention apply` |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber `EnvFilter` syntax) |
+//!
+//! The five scheme rules are defaults: each scheme holds its own (`GET/PATCH /api/v1/scheme`). A
+//! database upgraded from a single-scheme release gives its first scheme the values these variables
+//! had at the first start after the upgrade.
 //!
 //! A value that does not parse stops start-up with a message naming the variable.
 
@@ -79,7 +83,43 @@ pub struct Settings {
     pub sim_limit_per_resident: i64,
 }
 
-/// The scheme's sales rules.
+/// The rules that differ between schemes (DESIGN §9). Each scheme keeps its own as data
+/// (`GET/PATCH /api/v1/scheme`); the environment variables give the defaults for a new scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeRules {
+    pub sale_price_pence: i32,
+    pub household_rule_months: i32,
+    pub refund_window_days: i32,
+    pub sim_limit_per_resident: i32,
+    pub retention_months: i32,
+    /// Receipt numbers are `<prefix>-<year>-<number>`.
+    pub receipt_prefix: String,
+}
+
+impl SchemeRules {
+    /// The rules with every variable at its documented default.
+    #[cfg(test)]
+    pub fn standard() -> Self {
+        SchemeRules {
+            sale_price_pence: 6000,
+            household_rule_months: 12,
+            refund_window_days: 30,
+            sim_limit_per_resident: 1,
+            retention_months: 36,
+            receipt_prefix: "S".into(),
+        }
+    }
+
+    pub fn sales(&self) -> SalesRules {
+        SalesRules {
+            price_pence: self.sale_price_pence,
+            household_months: self.household_rule_months.max(0) as u32,
+            refund_window_days: self.refund_window_days.max(0) as u32,
+        }
+    }
+}
+
+/// A scheme's sales rules.
 #[derive(Debug, Clone, Copy)]
 pub struct SalesRules {
     pub price_pence: i32,
@@ -115,6 +155,18 @@ pub struct LoginThrottle {
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 impl Settings {
+    /// The rules a new scheme starts with, from the environment.
+    pub fn scheme_defaults(&self) -> SchemeRules {
+        SchemeRules {
+            sale_price_pence: self.sales.price_pence,
+            household_rule_months: self.sales.household_months as i32,
+            refund_window_days: self.sales.refund_window_days as i32,
+            sim_limit_per_resident: self.sim_limit_per_resident as i32,
+            retention_months: self.retention_months as i32,
+            receipt_prefix: "S".into(),
+        }
+    }
+
     /// Reads every setting from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())

@@ -81,6 +81,8 @@ macro_rules! typed_ids {
 }
 
 typed_ids! {
+    /// A scheme: one council's programme (or the platform's own row, for its administrators).
+    SchemeId,
     /// A donated device.
     DeviceId,
     /// A batch of devices a donor handed over.
@@ -119,6 +121,15 @@ typed_ids! {
     AllocationId,
     /// A versioned set of carbon and weight factors.
     FactorSetId,
+}
+
+impl SchemeId {
+    /// The platform's own row: where platform administrators belong (they are in no council's
+    /// scheme). Fixed by the schemes migration.
+    pub const PLATFORM: SchemeId = SchemeId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0000));
+    /// The first scheme: the one an upgraded single-scheme database became, and the one a new
+    /// installation starts with. Fixed by the schemes migration.
+    pub const FIRST: SchemeId = SchemeId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod residents;
 pub mod sales;
 pub mod sales_sessions;
+pub mod schemes;
 pub mod sims;
 pub mod users;
 pub mod wards;
@@ -50,6 +51,7 @@ pub fn route_table() -> RouteTable {
     let mut table = RouteTable::new();
     health::routes(&mut table);
     users::routes(&mut table);
+    schemes::routes(&mut table);
     wards::routes(&mut table);
     hubs::routes(&mut table);
     organisations::routes(&mut table);

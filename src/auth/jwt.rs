@@ -1,7 +1,8 @@
 //! Access tokens: HS256 JWTs with the algorithm pinned, `exp`, `iss`, `aud` and `sub` required and
 //! checked, `nbf` honoured when present (RFC 7519 §4.1.5: a number, or the token is invalid) and an
-//! `iat` from the future refused. Besides the role they carry the user's token epoch (and the API
-//! key they came from), which the database must still agree with for the token to be honoured.
+//! `iat` from the future refused. Besides the role they carry the user's scheme and token epoch
+//! (and the API key they came from), which the database must still agree with for the token to be
+//! honoured.
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use super::Role;
 use crate::http::ApiError;
-use crate::ids::{ApiKeyId, UserId};
+use crate::ids::{ApiKeyId, SchemeId, UserId};
 
 pub const ISSUER: &str = "tech4all";
 pub const AUDIENCE: &str = "tech4all-api";
@@ -26,6 +27,8 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub sub: Uuid,
+    /// The scheme the user belongs to (the platform's own row for platform administrators).
+    pub sch: Uuid,
     pub role: Role,
     pub iat: u64,
     pub exp: u64,
@@ -68,6 +71,7 @@ impl JwtKeys {
 
     pub fn issue(
         &self,
+        scheme: SchemeId,
         user: UserId,
         role: Role,
         epoch: i32,
@@ -78,6 +82,7 @@ impl JwtKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: user.uuid(),
+            sch: scheme.uuid(),
             role,
             iat: now,
             exp: now + self.ttl.as_secs(),
@@ -123,9 +128,12 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let user = UserId::new();
-        let token = keys().issue(user, Role::HubStaff, 3, None).expect("issues").access_token;
+        let token = keys().issue(SchemeId::FIRST, user, Role::HubStaff, 3, None).expect("issues").access_token;
         let claims = keys().verify(&token).expect("verifies");
-        assert_eq!((claims.sub, claims.role, claims.ep), (user.uuid(), Role::HubStaff, 3));
+        assert_eq!(
+            (claims.sub, claims.sch, claims.role, claims.ep),
+            (user.uuid(), SchemeId::FIRST.uuid(), Role::HubStaff, 3)
+        );
     }
 
     fn claims(iat: u64, nbf: Option<f64>) -> Claims {
@@ -133,6 +141,7 @@ mod tests {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: Uuid::now_v7(),
+            sch: SchemeId::FIRST.uuid(),
             role: Role::Admin,
             iat,
             exp: iat + 60,
@@ -157,7 +166,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
         let other = JwtKeys::new(&[8u8; 32], Duration::from_secs(60));
-        let token = other.issue(UserId::new(), Role::Admin, 0, None).expect("issues").access_token;
+        let token = other.issue(SchemeId::FIRST, UserId::new(), Role::Admin, 0, None).expect("issues").access_token;
         assert!(keys().verify(&token).is_err());
     }
 }

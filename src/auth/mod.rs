@@ -14,8 +14,9 @@ pub use jwt::JwtKeys;
 pub use principal::{Actor, Principal};
 
 crate::text_enum! {
-    /// The four roles of DESIGN §6.
+    /// The roles of DESIGN §6.
     pub enum Role {
+        PlatformAdmin => "platform_admin",
         Admin => "admin",
         HubStaff => "hub_staff",
         Partner => "partner",
@@ -23,8 +24,10 @@ crate::text_enum! {
     }
 }
 
-/// Every role that may sign in.
+/// Every role that works inside a scheme (platform administrators do not).
 pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::HubStaff, Role::Partner, Role::Reporter];
+/// The platform's administrators: they create and suspend schemes, and nothing inside one.
+pub const PLATFORM_ADMIN: &[Role] = &[Role::PlatformAdmin];
 /// The scheme's admins.
 pub const ADMIN: &[Role] = &[Role::Admin];
 /// Admins and hub staff: the people at the counter.

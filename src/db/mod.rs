@@ -18,7 +18,9 @@ pub type Pool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
 pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionManager<PgConnection>>;
 
 /// Session settings applied to every pooled connection, so one slow query or a held row lock
-/// can never hold a request (and its pool slot) indefinitely.
+/// can never hold a request (and its pool slot) indefinitely. The connection also takes the
+/// `tech4all_app` role, which row-level security applies to: its statements see only the rows of
+/// the scheme `confirm_caller` (or `enter_scheme`) set, and none before one is set.
 #[derive(Debug)]
 struct SessionLimits {
     statement_timeout_ms: u64,
@@ -29,7 +31,8 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionLimits {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "SET statement_timeout = {}; SET lock_timeout = {}; \
-             SET idle_in_transaction_session_timeout = 60000; SET TIME ZONE 'UTC'",
+             SET idle_in_transaction_session_timeout = 60000; SET TIME ZONE 'UTC'; \
+             SET ROLE tech4all_app",
             self.statement_timeout_ms, self.lock_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -93,6 +96,29 @@ pub fn in_transaction<T, E: From<diesel::result::Error>>(
 ) -> Result<T, E> {
     use diesel::Connection;
     conn.transaction(work)
+}
+
+diesel::define_sql_function! {
+    /// The session's scheme (`tech4all.scheme_id`), NULL before one is entered.
+    fn current_scheme() -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+}
+
+/// Makes `scheme` the session's scheme: what row-level security lets this connection see and what
+/// new rows' `scheme_id` defaults to. Requests get theirs from `Principal::actor`; this is for the
+/// sign-in steps, the command line, the demo and the first start.
+pub fn enter_scheme(conn: &mut PgConnection, scheme: crate::ids::SchemeId) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT set_config('tech4all.scheme_id', $1, false)")
+        .bind::<diesel::sql_types::Text, _>(scheme.to_string())
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// For a connection opened outside the pool (the command line, the demo, the first start): takes
+/// the service's role, so row-level security applies as it does to requests, and enters `scheme`.
+pub fn act_in_scheme(conn: &mut PgConnection, scheme: crate::ids::SchemeId) -> diesel::QueryResult<()> {
+    conn.batch_execute("SET ROLE tech4all_app")?;
+    enter_scheme(conn, scheme)
 }
 
 /// A new time-ordered id (UUID v7), so primary-key order is creation order.

@@ -1,7 +1,12 @@
 // Diesel table definitions, kept in step with migrations/ (see diesel.toml).
+//
+// Every scheme-owned table's primary key in the database is (scheme_id, id): the keys declared
+// here leave scheme_id out because the database supplies it. Row-level security limits every
+// statement to the caller's scheme, and scheme_id defaults to it on insert.
 
 diesel::table! {
     wards (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         name -> Text,
         deri_score -> Nullable<Float8>,
@@ -13,6 +18,7 @@ diesel::table! {
 
 diesel::table! {
     hubs (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         name -> Text,
         kind -> Text,
@@ -28,6 +34,7 @@ diesel::table! {
 
 diesel::table! {
     organisations (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         name -> Text,
         roles -> Array<Text>,
@@ -44,6 +51,7 @@ diesel::table! {
 
 diesel::table! {
     users (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         email -> Text,
         display_name -> Text,
@@ -60,6 +68,7 @@ diesel::table! {
 
 diesel::table! {
     user_hubs (user_id, hub_id) {
+        scheme_id -> Uuid,
         user_id -> Uuid,
         hub_id -> Uuid,
     }
@@ -67,6 +76,7 @@ diesel::table! {
 
 diesel::table! {
     api_keys (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         user_id -> Uuid,
         name -> Text,
@@ -89,6 +99,7 @@ diesel::table! {
 
 diesel::table! {
     donations (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         donor_id -> Uuid,
         hub_id -> Uuid,
@@ -105,6 +116,7 @@ diesel::table! {
 
 diesel::table! {
     devices (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         asset_tag -> Text,
         serial_number -> Nullable<Text>,
@@ -132,6 +144,7 @@ diesel::table! {
 
 diesel::table! {
     device_events (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         device_id -> Uuid,
         occurred_at -> Timestamptz,
@@ -147,6 +160,7 @@ diesel::table! {
 
 diesel::table! {
     refurbishment_jobs (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         device_id -> Uuid,
         refurbisher_id -> Uuid,
@@ -173,6 +187,7 @@ diesel::table! {
 
 diesel::table! {
     wipe_records (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         job_id -> Uuid,
         device_id -> Uuid,
@@ -191,6 +206,7 @@ diesel::table! {
 
 diesel::table! {
     disposal_records (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         device_id -> Uuid,
         recycler_id -> Uuid,
@@ -222,6 +238,7 @@ diesel::table! {
 
 diesel::table! {
     residents (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         reference -> Text,
         name -> Nullable<Text>,
@@ -244,6 +261,7 @@ diesel::table! {
 
 diesel::table! {
     sales_sessions (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         hub_id -> Uuid,
         held_on -> Date,
@@ -259,6 +277,7 @@ diesel::table! {
 
 diesel::table! {
     sales_session_devices (session_id, device_id) {
+        scheme_id -> Uuid,
         session_id -> Uuid,
         device_id -> Uuid,
     }
@@ -266,6 +285,7 @@ diesel::table! {
 
 diesel::table! {
     receipt_counters (year) {
+        scheme_id -> Uuid,
         year -> Int4,
         last -> Int4,
     }
@@ -273,6 +293,7 @@ diesel::table! {
 
 diesel::table! {
     sales (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         receipt_number -> Text,
         device_id -> Uuid,
@@ -299,6 +320,7 @@ diesel::table! {
 
 diesel::table! {
     sim_batches (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         supplier_id -> Uuid,
         network -> Text,
@@ -316,6 +338,7 @@ diesel::table! {
 
 diesel::table! {
     sims (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         batch_id -> Uuid,
         supplier_id -> Uuid,
@@ -329,6 +352,7 @@ diesel::table! {
 
 diesel::table! {
     sim_allocations (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         sim_id -> Uuid,
         resident_id -> Uuid,
@@ -350,6 +374,7 @@ diesel::table! {
 
 diesel::table! {
     loan_rules (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         hub_id -> Nullable<Uuid>,
         category -> Nullable<Text>,
@@ -369,6 +394,7 @@ diesel::table! {
 
 diesel::table! {
     loans (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         device_id -> Uuid,
         resident_id -> Uuid,
@@ -391,6 +417,7 @@ diesel::table! {
 
 diesel::table! {
     holds (id) {
+        scheme_id -> Uuid,
         id -> Uuid,
         resident_id -> Uuid,
         hub_id -> Uuid,
@@ -409,11 +436,11 @@ diesel::table! {
 diesel::table! {
     impact_factor_sets (id) {
         id -> Uuid,
+        scheme_id -> Nullable<Uuid>,
         name -> Text,
         version -> Text,
         source -> Text,
         displacement_bp -> Int4,
-        is_default -> Bool,
         locked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
     }
@@ -432,6 +459,7 @@ diesel::table! {
 
 diesel::table! {
     impact_ledger (device_id) {
+        scheme_id -> Uuid,
         device_id -> Uuid,
         set_id -> Uuid,
         kind -> Text,
@@ -449,6 +477,7 @@ diesel::table! {
 
 diesel::table! {
     impact_rollup (grain, month, category, set_id) {
+        scheme_id -> Uuid,
         grain -> Int2,
         month -> Date,
         donor_id -> Nullable<Uuid>,
@@ -468,6 +497,7 @@ diesel::table! {
 
 diesel::table! {
     distribution_rollup (month) {
+        scheme_id -> Uuid,
         month -> Date,
         hub_id -> Nullable<Uuid>,
         ward_id -> Nullable<Uuid>,
@@ -488,6 +518,7 @@ diesel::table! {
 
 diesel::table! {
     reach_rollup (month, eligibility) {
+        scheme_id -> Uuid,
         month -> Date,
         ward_id -> Nullable<Uuid>,
         eligibility -> Text,
@@ -500,6 +531,7 @@ diesel::table! {
 
 diesel::table! {
     reach_people (month, resident_id) {
+        scheme_id -> Uuid,
         month -> Date,
         resident_id -> Uuid,
         ward_id -> Nullable<Uuid>,
@@ -517,6 +549,53 @@ diesel::joinable!(refurbishment_jobs -> devices (device_id));
 diesel::joinable!(wipe_records -> refurbishment_jobs (job_id));
 diesel::joinable!(donations -> organisations (donor_id));
 diesel::joinable!(devices -> donations (donation_id));
+diesel::table! {
+    schemes (id) {
+        id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        code -> Text,
+        status -> Text,
+        sale_price_pence -> Int4,
+        household_rule_months -> Int4,
+        refund_window_days -> Int4,
+        sim_limit_per_resident -> Int4,
+        retention_months -> Int4,
+        asset_tag_prefix -> Text,
+        receipt_prefix -> Text,
+        default_factor_set_id -> Uuid,
+        settings_from_env -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        suspended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    scheme_counters (scheme_id, name) {
+        scheme_id -> Uuid,
+        name -> Text,
+        last -> Int8,
+    }
+}
+
+diesel::table! {
+    sign_in_emails (email) {
+        email -> Text,
+        scheme_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    api_key_prefixes (prefix) {
+        prefix -> Text,
+        scheme_id -> Uuid,
+        key_id -> Uuid,
+    }
+}
+
 diesel::joinable!(device_events -> devices (device_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(user_hubs -> users (user_id));
@@ -556,4 +635,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     distribution_rollup,
     reach_rollup,
     reach_people,
+    schemes,
+    scheme_counters,
+    sign_in_emails,
+    api_key_prefixes,
 );

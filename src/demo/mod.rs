@@ -79,8 +79,10 @@ pub const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount { email: "reporter@tech4all.test", role: Role::Reporter },
 ];
 
-/// Loads the demo data unless it is already there.
+/// Loads the demo data unless it is already there. Works as the service does: in the scheme's
+/// name, under row-level security.
 pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
+    crate::db::act_in_scheme(conn, crate::ids::SchemeId::FIRST)?;
     in_transaction(conn, |conn| {
         let already: i64 = hubs::table.filter(hubs::name.eq(HUBS[0].0)).count().get_result(conn)?;
         if already > 0 {
@@ -118,7 +120,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
             ))
             .execute(conn)?;
         for account in ACCOUNTS {
-            if users_repo::find_by_email(conn, account.email)?.is_some() {
+            if users_repo::email_in_use(conn, account.email)? {
                 continue;
             }
             let (hubs, organisation) = match account.role {

@@ -248,7 +248,8 @@ fn sell(
     payment: &str,
 ) -> Result<Uuid, ApiError> {
     let year = rules::receipt_year(sold_at);
-    let receipt = rules::receipt_number(year, crate::sales::repo::next_receipt(conn, year)?);
+    let prefix = crate::schemes::repo::own(conn)?.receipt_prefix;
+    let receipt = rules::receipt_number(&prefix, year, crate::sales::repo::next_receipt(conn, year)?);
     let value = rules::default_market_value(Category::Laptop);
     let sale = new_id();
     diesel::insert_into(sales::table)

@@ -108,6 +108,15 @@ impl ApiError {
         Self::invalid_field(field, "refers to a record that does not exist")
     }
 
+    /// The same problem with its fields named under `parent` (`email` becomes `admin.email`), for
+    /// a form nested inside another.
+    pub fn under(mut self, parent: &str) -> Self {
+        for error in &mut self.0.errors {
+            error.field = format!("{parent}.{}", error.field);
+        }
+        self
+    }
+
     pub fn route_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no route matches this path")
     }
@@ -133,6 +142,17 @@ impl ApiError {
 
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", "your role does not allow this action")
+    }
+
+    /// The caller's scheme is suspended by the platform: its users are refused until it is
+    /// reinstated (nothing of it is deleted).
+    pub fn scheme_suspended() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "scheme-suspended",
+            "Scheme suspended",
+            "this scheme is suspended; ask the platform's administrators to reinstate it",
+        )
     }
 
     pub fn precondition_required() -> Self {
@@ -303,6 +323,8 @@ fn constraint_message(constraint: &str) -> Option<&'static str> {
         "refurbishment_jobs_one_open_per_device" => "the device already has an open refurbishment job",
         "disposal_records_device_id_key" => "the device already has a disposal record",
         "impact_factor_sets_name_version_key" => "a factor set with this name and version already exists",
+        "schemes_code_key" => "a scheme with this code already exists",
+        "schemes_name_key" => "a scheme with this name already exists",
         _ => return None,
     })
 }

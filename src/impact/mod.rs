@@ -13,6 +13,10 @@ pub mod repo;
 pub mod rules;
 
 use crate::http::RouteTable;
+use crate::ids::FactorSetId;
+
+/// The built-in factor set a new scheme's reports start with: the Restart Project's 2021 table.
+pub const BUILT_IN_DEFAULT: FactorSetId = FactorSetId(uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_00a1));
 
 pub fn routes(table: &mut RouteTable) {
     table

@@ -90,7 +90,7 @@ pub struct CheckedFactor {
 }
 
 /// A set's row as stored.
-pub type SetRow = (FactorSetId, String, String, String, i32, bool, Option<DateTime<Utc>>, DateTime<Utc>);
+pub type SetRow = (FactorSetId, String, String, String, i32, Option<DateTime<Utc>>, DateTime<Utc>);
 /// A factor's row as stored.
 pub type FactorRow = (FactorSetId, String, i64, i32, Option<i16>, Option<String>);
 /// A ledger entry as stored.

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 
 use super::models::{CheckedSet, Factor, FactorRow, FactorSet, LedgerRow, NewFactorSet, SetRow};
 use super::rules::{Kind, kg, saving};
-use crate::db::schema::{impact_factor_sets, impact_factors, impact_ledger};
+use crate::db::current_scheme;
+use crate::db::schema::{impact_factor_sets, impact_factors, impact_ledger, schemes};
 use crate::devices::models::DeviceRow;
 use crate::ids::{DeviceId, FactorSetId};
 
@@ -21,7 +22,6 @@ pub fn load(conn: &mut PgConnection, only: Option<FactorSetId>) -> QueryResult<V
             impact_factor_sets::version,
             impact_factor_sets::source,
             impact_factor_sets::displacement_bp,
-            impact_factor_sets::is_default,
             impact_factor_sets::locked_at,
             impact_factor_sets::created_at,
         ))
@@ -30,6 +30,7 @@ pub fn load(conn: &mut PgConnection, only: Option<FactorSetId>) -> QueryResult<V
         query = query.filter(impact_factor_sets::id.eq(id));
     }
     let sets: Vec<SetRow> = query.order(impact_factor_sets::id).load(conn)?;
+    let default = scheme_default(conn)?;
     let ids: Vec<FactorSetId> = sets.iter().map(|s| s.0).collect();
     let factors: Vec<FactorRow> = impact_factors::table
         .filter(impact_factors::set_id.eq_any(&ids))
@@ -45,13 +46,13 @@ pub fn load(conn: &mut PgConnection, only: Option<FactorSetId>) -> QueryResult<V
         .load(conn)?;
     Ok(sets
         .into_iter()
-        .map(|(id, name, version, source, bp, is_default, locked_at, created_at)| FactorSet {
+        .map(|(id, name, version, source, bp, locked_at, created_at)| FactorSet {
             id,
             name,
             version,
             source,
             displacement: f64::from(bp) / 10_000.0,
-            is_default,
+            is_default: default == Some(id),
             in_use: locked_at.is_some(),
             locked_at,
             factors: factors
@@ -106,22 +107,27 @@ pub fn delete(conn: &mut PgConnection, id: FactorSetId) -> QueryResult<()> {
     Ok(())
 }
 
-/// Serialises changes of the default set, so two admins choosing at once cannot leave none or
-/// collide on the one-default index ("t4a-dflt").
-const DEFAULT_LOCK: i64 = 0x7434_612d_6466_6c74;
+/// The caller's scheme's default factor set (what new ledger entries and reports use).
+fn scheme_default(conn: &mut PgConnection) -> QueryResult<Option<FactorSetId>> {
+    schemes::table
+        .filter(schemes::id.nullable().eq(current_scheme()))
+        .select(schemes::default_factor_set_id)
+        .first(conn)
+        .optional()
+}
 
-/// Makes the set the default; false if there is no such set.
+/// Makes the set the caller's scheme's default; false if the scheme cannot see such a set.
 pub fn make_default(conn: &mut PgConnection, id: FactorSetId) -> QueryResult<bool> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(DEFAULT_LOCK)
-        .execute(conn)?;
-    diesel::update(
-        impact_factor_sets::table.filter(impact_factor_sets::is_default).filter(impact_factor_sets::id.ne(id)),
-    )
-    .set(impact_factor_sets::is_default.eq(false))
-    .execute(conn)?;
-    let n = diesel::update(impact_factor_sets::table.find(id))
-        .set(impact_factor_sets::is_default.eq(true))
+    let visible: bool = diesel::select(diesel::dsl::exists(impact_factor_sets::table.find(id))).get_result(conn)?;
+    if !visible {
+        return Ok(false);
+    }
+    let n = diesel::update(schemes::table.filter(schemes::id.nullable().eq(current_scheme())))
+        .set((
+            schemes::default_factor_set_id.eq(id),
+            schemes::version.eq(schemes::version + 1),
+            schemes::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -151,8 +157,9 @@ pub fn record(conn: &mut PgConnection, device: &DeviceRow, kind: Kind, at: DateT
     if already {
         return Ok(());
     }
+    let Some(default) = scheme_default(conn)? else { return Ok(()) };
     let set: Option<(FactorSetId, i32)> = impact_factor_sets::table
-        .filter(impact_factor_sets::is_default.eq(true))
+        .find(default)
         .select((impact_factor_sets::id, impact_factor_sets::displacement_bp))
         .first(conn)
         .optional()?;

@@ -53,3 +53,27 @@ pub fn update(
         .get_result(conn)
         .optional()
 }
+
+/// The caller's scheme's default rule (no hub, no category); every scheme has one.
+pub fn default_rule(conn: &mut PgConnection) -> QueryResult<LoanRule> {
+    loan_rules::table
+        .filter(loan_rules::hub_id.is_null())
+        .filter(loan_rules::category.is_null())
+        .select(LoanRule::as_select())
+        .first(conn)
+}
+
+/// Gives a new scheme its default rule, with the standard lengths.
+pub fn insert_default(conn: &mut PgConnection) -> QueryResult<LoanRule> {
+    diesel::insert_into(loan_rules::table)
+        .values((loan_rules::id.eq(LoanRuleId::new()), loan_rules::hub_id.eq(None::<HubId>)))
+        .returning(LoanRule::as_returning())
+        .get_result(conn)
+}
+
+/// Changes the caller's scheme's default rule (as part of the scheme's settings, whose version
+/// guards the change).
+pub fn update_default(conn: &mut PgConnection, patch: &UpdateLoanRule) -> QueryResult<LoanRule> {
+    let rule = default_rule(conn)?;
+    update(conn, rule.id, rule.version, patch)?.ok_or(diesel::result::Error::NotFound)
+}

@@ -63,7 +63,7 @@ pub fn may_see(actor: &Actor, job: &JobRow, device: &DeviceRow) -> bool {
         Role::Admin => true,
         Role::Partner => actor.organisation_id == Some(job.refurbisher_id),
         Role::HubStaff => device.hub_id.is_some_and(|h| actor.hub_ids.contains(&h)),
-        Role::Reporter => false,
+        Role::Reporter | Role::PlatformAdmin => false,
     }
 }
 

@@ -33,7 +33,7 @@ pub fn last_kept_sale(conn: &mut PgConnection, resident: ResidentId) -> QueryRes
 pub fn next_receipt(conn: &mut PgConnection, year: i32) -> QueryResult<i32> {
     diesel::insert_into(receipt_counters::table)
         .values((receipt_counters::year.eq(year), receipt_counters::last.eq(1)))
-        .on_conflict(receipt_counters::year)
+        .on_conflict((receipt_counters::scheme_id, receipt_counters::year))
         .do_update()
         .set(receipt_counters::last.eq(receipt_counters::last + 1))
         .returning(receipt_counters::last)

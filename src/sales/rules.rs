@@ -107,9 +107,10 @@ pub fn subsidy(market_value_pence: i32, price_pence: i32) -> i32 {
     (market_value_pence - price_pence).max(0)
 }
 
-/// `S-2026-000123`: sequential within the year of sale.
-pub fn receipt_number(year: i32, n: i32) -> String {
-    format!("S-{year}-{n:06}")
+/// `S-2026-000123` (the scheme's prefix, the year, the number): sequential within the scheme's
+/// year of sale.
+pub fn receipt_number(prefix: &str, year: i32, n: i32) -> String {
+    format!("{prefix}-{year}-{n:06}")
 }
 
 pub fn receipt_year(at: DateTime<Utc>) -> i32 {
@@ -161,8 +162,9 @@ mod tests {
 
     #[test]
     fn receipts_count_within_the_year() {
-        assert_eq!(receipt_number(2026, 123), "S-2026-000123");
-        assert_eq!(receipt_number(2027, 1_234_567), "S-2027-1234567");
+        assert_eq!(receipt_number("S", 2026, 123), "S-2026-000123");
+        assert_eq!(receipt_number("S", 2027, 1_234_567), "S-2027-1234567");
+        assert_eq!(receipt_number("STO-S", 2026, 1), "STO-S-2026-000001");
     }
 
     #[test]

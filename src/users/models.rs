@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 use crate::db::schema::{api_keys, users};
-use crate::ids::{ApiKeyId, HubId, OrganisationId, UserId};
+use crate::ids::{ApiKeyId, HubId, OrganisationId, SchemeId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: UserId,
+    pub scheme_id: SchemeId,
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,

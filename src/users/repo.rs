@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::models::{ApiKeyRow, UserFilter, UserRow};
 use super::rules::{AccountChange, NewAccount};
 use crate::auth::Role;
-use crate::db::schema::{api_keys, user_hubs, users};
+use crate::db::schema::{api_keys, sign_in_emails, user_hubs, users};
 use crate::http::PageRequest;
 use crate::ids::{ApiKeyId, HubId, OrganisationId, UserId};
 
@@ -18,8 +18,51 @@ pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<UserRow>>
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
-pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::email.eq(email.to_lowercase())).select(UserRow::as_select()).first(conn).optional()
+/// Whether any account on the platform signs in with `email`.
+pub fn email_in_use(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(sign_in_emails::table.find(email.trim().to_lowercase()))).get_result(conn)
+}
+
+/// The first step of a sign-in: enters the scheme `email` belongs to (emails are unique across the
+/// platform) and returns its account, and whether that scheme is active.
+pub fn sign_in_account(conn: &mut PgConnection, email: &str) -> QueryResult<Option<(UserRow, bool)>> {
+    let entered = diesel::sql_query("SELECT user_id AS id, scheme_active FROM enter_scheme_of_email($1)")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .get_result::<Entered>(conn)
+        .optional()?;
+    let Some(entered) = entered else { return Ok(None) };
+    Ok(find(conn, UserId(entered.id))?.map(|user| (user, entered.scheme_active)))
+}
+
+/// A live API key (its id and secret digest), its owner, and whether the owner's scheme is active.
+pub type KeySignIn = (ApiKeyId, Vec<u8>, UserRow, bool);
+
+/// The first step of a token exchange: enters the scheme of the API key with `prefix` and returns
+/// the key (if live), its secret digest, its owner, and whether the scheme is active.
+pub fn sign_in_key(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<KeySignIn>> {
+    let entered = diesel::sql_query("SELECT key_id AS id, scheme_active FROM enter_scheme_of_key($1)")
+        .bind::<diesel::sql_types::Text, _>(prefix)
+        .get_result::<Entered>(conn)
+        .optional()?;
+    let Some(entered) = entered else { return Ok(None) };
+    let key = api_keys::table
+        .inner_join(users::table)
+        .filter(api_keys::id.eq(entered.id))
+        .filter(api_keys::revoked_at.is_null())
+        .select((api_keys::id, api_keys::secret_sha256, UserRow::as_select()))
+        .first::<(ApiKeyId, Vec<u8>, UserRow)>(conn)
+        .optional()?;
+    Ok(key.map(|(id, digest, user)| (id, digest, user, entered.scheme_active)))
+}
+
+/// What `enter_scheme_of_email` / `enter_scheme_of_key` answer: the scheme entered, the account's
+/// or key's id, and whether the scheme is active.
+#[derive(QueryableByName)]
+struct Entered {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    scheme_active: bool,
 }
 
 /// The account and its hubs.
@@ -198,17 +241,6 @@ pub fn revoke_api_key(conn: &mut PgConnection, user: UserId, key: ApiKeyId) -> Q
     .set(api_keys::revoked_at.eq(Utc::now()))
     .execute(conn)?;
     Ok(found > 0)
-}
-
-/// The live key with this prefix, its secret digest, and its owner.
-pub fn live_key_by_prefix(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<(ApiKeyId, Vec<u8>, UserRow)>> {
-    api_keys::table
-        .inner_join(users::table)
-        .filter(api_keys::prefix.eq(prefix))
-        .filter(api_keys::revoked_at.is_null())
-        .select((api_keys::id, api_keys::secret_sha256, UserRow::as_select()))
-        .first(conn)
-        .optional()
 }
 
 pub fn touch_api_key(conn: &mut PgConnection, key: ApiKeyId) -> QueryResult<()> {

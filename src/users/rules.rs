@@ -96,9 +96,20 @@ pub fn new_account(input: CreateUser) -> Result<NewAccount, Vec<FieldError>> {
     })
 }
 
+const NOT_IN_A_SCHEME: &str = "platform_admin accounts belong to no scheme; the platform creates them";
+
+/// A scheme's admins give accounts the scheme's roles only: platform administrators belong to no
+/// scheme.
+pub fn check_scheme_role(role: Role) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::new();
+    problems.check(role != Role::PlatformAdmin, "role", NOT_IN_A_SCHEME);
+    problems.into_errors()
+}
+
 /// The fields of a patch that can be checked on their own.
 pub fn check_patch(patch: &UpdateUser) -> Result<(), Vec<FieldError>> {
     let mut problems = Problems::new();
+    problems.check(patch.role != Some(Role::PlatformAdmin), "role", NOT_IN_A_SCHEME);
     if let Some(name) = &patch.display_name {
         check_display_name(&mut problems, name);
     }
@@ -165,6 +176,7 @@ mod tests {
         let now = chrono::Utc::now();
         UserRow {
             id: UserId::new(),
+            scheme_id: crate::ids::SchemeId::FIRST,
             email: "a@example.org".into(),
             display_name: "A".into(),
             password_hash: None,

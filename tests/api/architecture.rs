@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
         &["users", "residents", "loan_rules", "sales_sessions", "holds", "refurbishment", "sales", "loans", "sims"],
     ),
     ("read", 30, &["impact", "reports"]),
+    ("platform", 35, &["schemes"]),
     ("application", 40, &["handover", "demo", "cli", "bootstrap", "docs", "health", "lib", "main"]),
 ];
 

@@ -17,7 +17,7 @@ fn sign(claims: &Value, secret: &[u8]) -> String {
 }
 
 fn claims_for(user: Uuid, role: &str) -> Value {
-    json!({"iss": "tech4all", "aud": "tech4all-api", "sub": user, "role": role, "iat": now(), "exp": now() + 600, "ep": 0})
+    json!({"iss": "tech4all", "aud": "tech4all-api", "sub": user, "sch": tech4all::ids::SchemeId::FIRST, "role": role, "iat": now(), "exp": now() + 600, "ep": 0})
 }
 
 #[actix_web::test]

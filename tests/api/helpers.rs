@@ -148,8 +148,12 @@ impl TestApp {
         address
     }
 
+    /// A connection as the database's owner (row-level security does not apply to it), in the
+    /// first scheme: rows it inserts belong to that scheme.
     pub fn conn(&self) -> PgConnection {
-        PgConnection::establish(&self.db_url).expect("connects to the test database")
+        let mut conn = PgConnection::establish(&self.db_url).expect("connects to the test database");
+        tech4all::db::enter_scheme(&mut conn, tech4all::ids::SchemeId::FIRST).expect("enters the first scheme");
+        conn
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -159,8 +163,12 @@ impl TestApp {
     /// Creates an account directly in the database.
     pub fn create_account(&self, role: Role, hub_ids: Vec<Uuid>, organisation_id: Option<Uuid>) -> (Uuid, String) {
         let email = format!("{}-{}@example.org", role.as_str().replace('_', "-"), Uuid::now_v7().simple());
+        let mut conn = self.conn();
+        if role == Role::PlatformAdmin {
+            tech4all::db::enter_scheme(&mut conn, tech4all::ids::SchemeId::PLATFORM).expect("enters the platform");
+        }
         let user = create_account(
-            &mut self.conn(),
+            &mut conn,
             CreateUser {
                 email: email.clone(),
                 display_name: format!("Test {role}"),

@@ -73,8 +73,13 @@ async fn a_sale_records_the_devices_saving_once_whatever_refunds_and_resales_fol
     )
     .await;
     assert_eq!(entries(&app, device).len(), 1, "refund and resale never count twice");
+    let default: Uuid = tech4all::db::schema::schemes::table
+        .find(tech4all::ids::SchemeId::FIRST.uuid())
+        .select(tech4all::db::schema::schemes::default_factor_set_id)
+        .first(&mut app.conn())
+        .expect("the scheme's default set");
     let locked: Option<chrono::DateTime<chrono::Utc>> = impact_factor_sets::table
-        .filter(impact_factor_sets::is_default.eq(true))
+        .find(default)
         .select(impact_factor_sets::locked_at)
         .first(&mut app.conn())
         .expect("default set");

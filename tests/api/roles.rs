@@ -95,6 +95,11 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
                 .collect();
             json!({"name": format!("Set {n}"), "version": "1", "source": "s", "displacement": 0.5, "factors": factors})
         }
+        ("POST", "/api/v1/schemes") => {
+            let code = format!("S{}", &n[..9]).to_uppercase();
+            json!({"name": format!("Scheme {n}"), "code": code, "admin": {"email": format!("{n}@scheme.test"), "display_name": "First"}})
+        }
+        ("PATCH", "/api/v1/schemes/{id}") | ("PATCH", "/api/v1/scheme") => json!({"name": format!("Scheme {n}")}),
         ("POST", "/api/v1/me/password") => {
             json!({"current_password": "wrong wrong wrong", "new_password": "new password 123"})
         }
@@ -107,7 +112,15 @@ fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
 /// devices and their own organisation (scope then decides, as 404).
 fn allowed(role: Role, method: &str, path: &str) -> bool {
     let read = method == "GET";
-    role == Role::Admin
+    // Platform administrators manage schemes and nothing inside one; nobody else manages schemes.
+    if role == Role::PlatformAdmin {
+        return path.starts_with("/api/v1/schemes") || path.starts_with("/api/v1/me");
+    }
+    if path.starts_with("/api/v1/schemes") {
+        return false;
+    }
+    (read && path == "/api/v1/scheme")
+        || role == Role::Admin
         || (read
             && (path.starts_with("/api/v1/hubs")
                 || path.starts_with("/api/v1/wards")

@@ -56,7 +56,7 @@ pub fn may_see(actor: &Actor, device: &DeviceRow, given_to_actors_organisation: 
                 || device.transfer_to_hub_id.is_some_and(|h| actor.hub_ids.contains(&h))
         }
         Role::Partner => given_to_actors_organisation,
-        Role::Reporter => false,
+        Role::Reporter | Role::PlatformAdmin => false,
     }
 }
 
@@ -130,7 +130,14 @@ mod tests {
     }
 
     fn staff(hubs: Vec<HubId>) -> Actor {
-        Actor { user_id: UserId::new(), role: Role::HubStaff, hub_ids: hubs, organisation_id: None }
+        Actor {
+            scheme_id: crate::ids::SchemeId::FIRST,
+            user_id: UserId::new(),
+            role: Role::HubStaff,
+            hub_ids: hubs,
+            organisation_id: None,
+            rules: crate::config::SchemeRules::standard(),
+        }
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn record(
     let value = input.market_value_pence.unwrap_or_else(|| rules::default_market_value(device.category));
     let year = rules::receipt_year(now);
     Ok(SaleRecord {
-        receipt_number: rules::receipt_number(year, repo::next_receipt(conn, year)?),
+        receipt_number: rules::receipt_number(&actor.rules.receipt_prefix, year, repo::next_receipt(conn, year)?),
         device_id: device.id,
         resident_id: resident.id,
         hub_id: hub,
@@ -78,9 +78,10 @@ pub async fn sell(
     Json(input): Json<NewSale>,
 ) -> Result<HttpResponse, ApiError> {
     rules::check_sale(&input).map_err(ApiError::validation)?;
-    let (scheme, effects) = (state.settings.sales, effects.into_inner());
+    let effects = effects.into_inner();
     let sale = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
+        let scheme = actor.rules.sales();
         if input.override_reason.is_some() && !actor.is_admin() {
             return Err(Refusal::OverrideNeedsAdmin.into());
         }
@@ -121,9 +122,10 @@ pub async fn refund(
     let mut problems = Problems::new();
     problems.length("reason", &input.reason, 1, 500);
     problems.finish()?;
-    let (window, effects, id) = (state.settings.sales.refund_window_days, effects.into_inner(), id.into_inner());
+    let (effects, id) = (effects.into_inner(), id.into_inner());
     let sale = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
+        let window = actor.rules.sales().refund_window_days;
         in_transaction(conn, |conn| {
             let sale = repo::find(conn, id)?.filter(|s| actor.works_at(s.hub_id)).ok_or(Refusal::NotFound)?;
             let now = Utc::now();

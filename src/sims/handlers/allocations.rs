@@ -105,9 +105,9 @@ pub async fn allocate(
     Json(input): Json<NewAllocation>,
 ) -> Result<HttpResponse, ApiError> {
     rules::check_allocation(&input).map_err(ApiError::validation)?;
-    let limit = state.settings.sim_limit_per_resident;
     let allocation = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
+        let limit = i64::from(actor.rules.sim_limit_per_resident);
         in_transaction(conn, |conn| {
             let resident = crate::residents::repo::lock_for_service(conn, input.resident_id)?;
             rules::within_limit(repo::active_count(conn, resident.id)?, limit)?;

@@ -56,6 +56,7 @@ pub async fn create(
     who: Principal,
     Json(input): Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
+    rules::check_scheme_role(input.role).map_err(ApiError::validation)?;
     let user = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;
         create_account(conn, input)

@@ -12,7 +12,7 @@ use crate::users::{repo, rules};
 
 pub async fn me(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     let user = run_blocking(&state.pool, move |conn| {
-        let actor = who.actor(conn)?;
+        let actor = who.any_actor(conn)?;
         account(conn, actor.user_id)
     })
     .await?;
@@ -30,7 +30,7 @@ pub async fn change_own_password(
     let addr = client_addr(&req, state.settings.trust_forwarded_for);
     let limits = state.settings.login;
     run_blocking(&state.pool, move |conn| {
-        let actor = who.actor(conn)?;
+        let actor = who.any_actor(conn)?;
         let user = repo::find(conn, actor.user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
         throttle::check(conn, &limits, &user.email, &addr)?;
         let mut problems = crate::http::Problems::new();

@@ -40,8 +40,8 @@ pub async fn login(
     let token = run_blocking(&state.pool, move |conn| {
         let account = input.email.trim().to_lowercase();
         throttle::check(conn, &limits, &account, &addr)?;
-        let user = repo::find_by_email(conn, &account)?;
-        let verified = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        let user = repo::sign_in_account(conn, &account)?;
+        let verified = match user.as_ref().and_then(|(u, _)| u.password_hash.as_deref()) {
             Some(hash) => password::verify(&input.password, hash),
             None => {
                 password::verify_against_nothing(&input.password);
@@ -49,9 +49,12 @@ pub async fn login(
             }
         };
         match user {
-            Some(user) if verified && user.active => {
+            Some((user, scheme_active)) if verified && user.active => {
                 throttle::clear_account(conn, &account)?;
-                keys.issue(user.id, user.role, user.token_epoch, None)
+                if !scheme_active {
+                    return Err(ApiError::scheme_suspended());
+                }
+                keys.issue(user.scheme_id, user.id, user.role, user.token_epoch, None)
             }
             _ => {
                 throttle::record_failure(conn, &limits, &account, &addr)?;
@@ -76,14 +79,17 @@ pub async fn exchange_api_key(
         let account = format!("api-key@{addr}");
         throttle::check(conn, &limits, &account, &addr)?;
         let found = match api_key::split(input.api_key.trim()) {
-            Some((prefix, secret)) => repo::live_key_by_prefix(conn, prefix)?
-                .filter(|(_, digest, _)| api_key::same_digest(&api_key::digest(secret), digest)),
+            Some((prefix, secret)) => repo::sign_in_key(conn, prefix)?
+                .filter(|(_, digest, _, _)| api_key::same_digest(&api_key::digest(secret), digest)),
             None => None,
         };
         match found {
-            Some((key_id, _, user)) if user.active => {
+            Some((key_id, _, user, scheme_active)) if user.active => {
+                if !scheme_active {
+                    return Err(ApiError::scheme_suspended());
+                }
                 repo::touch_api_key(conn, key_id)?;
-                keys.issue(user.id, user.role, user.token_epoch, Some(key_id))
+                keys.issue(user.scheme_id, user.id, user.role, user.token_epoch, Some(key_id))
             }
             _ => {
                 throttle::record_failure(conn, &limits, &account, &addr)?;
