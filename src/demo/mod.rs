@@ -1,4 +1,5 @@
-//! The demo data set loaded by `serve --demo` and `seed-demo`: a year of the scheme in Trafford.
+//! The demo data set loaded by `serve --demo` and `seed-demo`: a year of the scheme in Trafford,
+//! a smaller Stockport scheme beside it, and a platform administrator.
 //! Its wards, a handful of hubs, a refurbishment partner, one account per role, donors with
 //! monthly donations, 265 laptops sold at £60 at weekly pop-up shops, 360 SIMs handed out, library
 //! loans, and devices in every stage of refurbishment — dated over the last twelve months, so the
@@ -16,6 +17,7 @@ mod refurbishment;
 mod sales;
 mod sims;
 mod stock;
+mod stockport;
 
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
@@ -24,6 +26,7 @@ use crate::db::schema::{hubs, organisations, wards};
 use crate::http::ApiError;
 use crate::http::in_transaction;
 use crate::hubs::models::HubKind;
+use crate::ids::SchemeId;
 use crate::users::handlers::accounts::create_account;
 use crate::users::{models::CreateUser, repo as users_repo};
 
@@ -79,10 +82,41 @@ pub const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount { email: "reporter@tech4all.test", role: Role::Reporter },
 ];
 
-/// Loads the demo data unless it is already there. Works as the service does: in the scheme's
-/// name, under row-level security.
+/// Loads the demo data unless it is already there: Trafford's year in the first scheme, a smaller
+/// Stockport beside it, and a platform administrator, so the walls between schemes can be seen.
 pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
-    crate::db::act_in_scheme(conn, crate::ids::SchemeId::FIRST)?;
+    seed_year(conn, SchemeId::FIRST)?;
+    stockport::seed(conn)?;
+    platform_admin(conn)
+}
+
+/// The platform's administrator, `platform@tech4all.test`.
+fn platform_admin(conn: &mut PgConnection) -> Result<(), ApiError> {
+    crate::db::act_in_scheme(conn, SchemeId::PLATFORM)?;
+    if users_repo::email_in_use(conn, PLATFORM_EMAIL)? {
+        return Ok(());
+    }
+    create_account(
+        conn,
+        CreateUser {
+            email: PLATFORM_EMAIL.into(),
+            display_name: "Demo platform administrator".into(),
+            role: Role::PlatformAdmin,
+            password: Some(DEMO_PASSWORD.into()),
+            hub_ids: Vec::new(),
+            organisation_id: None,
+        },
+    )?;
+    Ok(())
+}
+
+pub const PLATFORM_EMAIL: &str = "platform@tech4all.test";
+
+/// Trafford's year (wards, hubs, partner, accounts, donations, sales, SIMs, loans) in `scheme`,
+/// unless it is already there. Works as the service does: in the scheme's name, under row-level
+/// security. Accounts whose email another scheme already uses are left out.
+pub fn seed_year(conn: &mut PgConnection, scheme: SchemeId) -> Result<(), ApiError> {
+    crate::db::act_in_scheme(conn, scheme)?;
     in_transaction(conn, |conn| {
         let already: i64 = hubs::table.filter(hubs::name.eq(HUBS[0].0)).count().get_result(conn)?;
         if already > 0 {
@@ -151,10 +185,20 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
 
 /// What `serve --demo` prints so a newcomer can sign in straight away.
 pub fn credentials(admin_email: &str) -> String {
-    let mut text = format!("Demo accounts (password for each: {DEMO_PASSWORD}):\n  admin      {admin_email}\n");
+    let mut text = format!("Demo accounts (password for each: {DEMO_PASSWORD}):\n  admin          {admin_email}\n");
     for a in ACCOUNTS {
-        text.push_str(&format!("  {:<10} {}\n", a.role.as_str(), a.email));
+        text.push_str(&format!("  {:<14} {}\n", a.role.as_str(), a.email));
     }
+    text.push_str(&format!(
+        "  {:<14} {}   (creates and suspends schemes)\n",
+        Role::PlatformAdmin.as_str(),
+        PLATFORM_EMAIL
+    ));
+    text.push_str(&format!(
+        "Stockport, a second scheme beside Trafford's:\n  admin          {}\n  hub_staff      {}\n",
+        stockport::ADMIN_EMAIL,
+        stockport::STAFF_EMAIL
+    ));
     text.push_str(&format!(
         "Demo partner API key (Community Computers): {}\n  exchange it: POST /api/v1/auth/token {{\"api_key\": \"…\"}}\n",
         refurbishment::DEMO_API_KEY

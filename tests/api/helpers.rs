@@ -86,6 +86,15 @@ fn remove_stale_clusters(root: &std::path::Path) {
     }
 }
 
+/// A new, empty database for one test (no migrations run).
+pub fn empty_database() -> String {
+    let cluster = cluster();
+    let name = format!("t_{}", Uuid::now_v7().simple());
+    let mut admin = cluster.admin.lock().unwrap_or_else(|p| p.into_inner());
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut *admin).expect("creates a database");
+    url_for(&cluster.base_url, &name)
+}
+
 /// A fresh, migrated database for one test.
 pub fn fresh_database() -> String {
     let cluster = cluster();
@@ -125,14 +134,24 @@ impl TestApp {
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = test_settings();
         customise(&mut settings);
-        let db_url = fresh_database();
+        Self::spawn_on(fresh_database(), settings).await
+    }
+
+    /// The service on an existing database (already migrated and bootstrapped).
+    pub async fn spawn_on(db_url: String, settings: Settings) -> Self {
         let pool = build_pool(&db_url, &settings);
         let keys = JwtKeys::new(JWT_SECRET, settings.token_ttl);
         let listener = TcpListener::bind("127.0.0.1:0").expect("binds a free port");
         let app = Application::build(settings, pool.clone(), keys, listener, Some(1)).expect("builds app");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
-        Self { address, db_url, pool, client: reqwest::Client::new() }
+        // Idle connections are dropped before the service's keep-alive (5 s) would close them, so
+        // a request after a long pause never lands on a connection the server is closing.
+        let client = reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .expect("builds the HTTP client");
+        Self { address, db_url, pool, client }
     }
 
     /// A second, independent instance of the service (its own pool and workers) on the same
@@ -151,8 +170,13 @@ impl TestApp {
     /// A connection as the database's owner (row-level security does not apply to it), in the
     /// first scheme: rows it inserts belong to that scheme.
     pub fn conn(&self) -> PgConnection {
+        self.conn_in(tech4all::ids::SchemeId::FIRST)
+    }
+
+    /// A connection as the database's owner, in `scheme`.
+    pub fn conn_in(&self, scheme: tech4all::ids::SchemeId) -> PgConnection {
         let mut conn = PgConnection::establish(&self.db_url).expect("connects to the test database");
-        tech4all::db::enter_scheme(&mut conn, tech4all::ids::SchemeId::FIRST).expect("enters the first scheme");
+        tech4all::db::enter_scheme(&mut conn, scheme).expect("enters the scheme");
         conn
     }
 
@@ -287,8 +311,19 @@ impl TestApp {
     /// A refurbished device, wiped and ready at `hub` (written straight to the database, through
     /// the same wipe-gate trigger the service meets).
     pub fn ready_device_of(&self, hub: Uuid, category: &str, weight_g: Option<i32>) -> Uuid {
+        self.ready_device_in(tech4all::ids::SchemeId::FIRST, hub, category, weight_g)
+    }
+
+    /// A refurbished device, wiped and ready at `hub` of `scheme`.
+    pub fn ready_device_in(
+        &self,
+        scheme: tech4all::ids::SchemeId,
+        hub: Uuid,
+        category: &str,
+        weight_g: Option<i32>,
+    ) -> Uuid {
         use tech4all::db::schema::{devices, organisations, refurbishment_jobs, wipe_records};
-        let mut conn = self.conn();
+        let mut conn = self.conn_in(scheme);
         let device = Uuid::now_v7();
         diesel::insert_into(devices::table)
             .values((

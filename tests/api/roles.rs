@@ -9,7 +9,7 @@ use tech4all::auth::Role;
 use crate::helpers::TestApp;
 
 /// Routes anyone may call without signing in.
-const PUBLIC: &[&str] =
+pub(crate) const PUBLIC: &[&str] =
     &["/health/live", "/health/ready", "/metrics", "/api/v1/openapi.yaml", "/api/v1/auth/login", "/api/v1/auth/token"];
 
 fn concrete(path: &str, id: Uuid) -> String {
@@ -37,7 +37,7 @@ async fn every_protected_route_needs_a_token() {
 }
 
 /// A valid body for each write route, so a refusal can only come from the role.
-fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
+pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
     let n = Uuid::now_v7().simple().to_string();
     match (method, path) {
         ("POST", "/api/v1/hubs") => json!({"name": format!("Hub {n}"), "kind": "library"}),
