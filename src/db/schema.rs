@@ -596,6 +596,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_grants (scheme_id, user_id) {
+        scheme_id -> Uuid,
+        user_id -> Uuid,
+        user_scheme_id -> Uuid,
+        granted_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(device_events -> devices (device_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(user_hubs -> users (user_id));
@@ -639,4 +648,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     scheme_counters,
     sign_in_emails,
     api_key_prefixes,
+    report_grants,
 );

@@ -13,8 +13,8 @@ use super::models::distribution::DistributionRow;
 use super::models::exclusion::{CountRow, PeopleRow, WardRow};
 use super::models::sustainability::{RollupRow, WhatIf};
 use super::rules::sustainability::grain;
-use crate::db::schema::{impact_factor_sets, impact_factors, wards};
-use crate::ids::FactorSetId;
+use crate::db::schema::{impact_factor_sets, impact_factors, report_grants, schemes, wards};
+use crate::ids::{FactorSetId, SchemeId, UserId};
 
 /// The figures of a factor set, for recomputing devices under it; `None` if there is no such set.
 pub fn what_if(conn: &mut PgConnection, set: FactorSetId) -> QueryResult<Option<WhatIf>> {
@@ -54,8 +54,8 @@ pub fn rollup_query(dims: &[Dimension], what_if: bool) -> String {
     let column = |keep: bool, name: &str, null: &str| if keep { name.to_owned() } else { format!("{null} AS {name}") };
     let sums: Vec<String> = figures.iter().map(|f| format!("sum({f})::bigint AS {f}")).collect();
     format!(
-        "SELECT {}, {}, {}, {}, {}, {} FROM impact_rollup WHERE grain = $3 AND month >= $1 AND month <= $2 \
-         GROUP BY 1, 2, 3, 4, 5",
+        "SELECT current_scheme() AS scheme_id, {}, {}, {}, {}, {}, {} FROM impact_rollup \
+         WHERE grain = $3 AND month >= $1 AND month <= $2 GROUP BY 2, 3, 4, 5, 6",
         column(kept(&[Dimension::Month, Dimension::Quarter]), "month", "DATE '0001-01-01'"),
         column(kept(&[Dimension::Donor]), "donor_id", "NULL::uuid"),
         column(keeps_category, "category", "''::text"),
@@ -88,7 +88,7 @@ pub fn rollup(
 /// Flows from the rollup (its slots added up) and the loans open now (with their hub's ward now),
 /// as one row list. Zero columns are filled in SQL so both halves have the same shape.
 const DISTRIBUTION_ROWS: &str = "\
-    SELECT month, hub_id, ward_id, sum(devices_received)::bigint AS devices_received, \
+    SELECT current_scheme() AS scheme_id, month, hub_id, ward_id, sum(devices_received)::bigint AS devices_received, \
            sum(devices_refurbished)::bigint AS devices_refurbished, sum(devices_sold)::bigint AS devices_sold, \
            sum(sales_refunded)::bigint AS sales_refunded, sum(loans_made)::bigint AS devices_lent, \
            sum(devices_recycled)::bigint AS devices_recycled, sum(takings_pence)::bigint AS sales_takings_pence, \
@@ -97,11 +97,11 @@ const DISTRIBUTION_ROWS: &str = "\
            0::bigint AS loans_active, 0::bigint AS loans_overdue \
     FROM distribution_rollup WHERE month BETWEEN $1 AND $2 GROUP BY month, hub_id, ward_id \
     UNION ALL \
-    SELECT uk_month(l.lent_at), l.hub_id, h.ward_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+    SELECT current_scheme(), uk_month(l.lent_at), l.hub_id, h.ward_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
            count(*), count(*) FILTER (WHERE l.due_on < $3) \
-    FROM loans l JOIN hubs h ON h.id = l.hub_id \
+    FROM loans l JOIN hubs h ON h.scheme_id = l.scheme_id AND h.id = l.hub_id \
     WHERE l.returned_at IS NULL AND l.lost_at IS NULL AND uk_month(l.lent_at) BETWEEN $1 AND $2 \
-    GROUP BY 1, 2, 3";
+    GROUP BY 2, 3, 4";
 
 /// What was handed out in the months `first..=last`, by month and hub, with loans overdue on `as_of`.
 /// It costs hubs × months, not devices, plus the loans open now through their partial index
@@ -116,6 +116,16 @@ pub fn distribution(
         .bind::<SqlDate, _>(first)
         .bind::<SqlDate, _>(last)
         .bind::<SqlDate, _>(as_of)
+        .load(conn)
+}
+
+/// The active schemes whose reports `user` was granted (a network's reporter).
+pub fn granted_schemes(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<SchemeId>> {
+    report_grants::table
+        .inner_join(schemes::table.on(schemes::id.eq(report_grants::scheme_id)))
+        .filter(report_grants::user_id.eq(user))
+        .filter(schemes::status.eq("active"))
+        .select(report_grants::scheme_id)
         .load(conn)
 }
 
@@ -154,7 +164,11 @@ mod tests {
     #[test]
     fn postgresql_sums_what_a_grouping_drops() {
         let by_hub_month = rollup_query(&[Dimension::Hub, Dimension::Month, Dimension::Category], false);
-        assert!(by_hub_month.starts_with("SELECT month, NULL::uuid AS donor_id, category, hub_id,"), "{by_hub_month}");
+        assert!(
+            by_hub_month
+                .starts_with("SELECT current_scheme() AS scheme_id, month, NULL::uuid AS donor_id, category, hub_id,"),
+            "{by_hub_month}"
+        );
         let monthly = rollup_query(&[Dimension::Month], false);
         assert!(monthly.contains("''::text AS category"), "{monthly}");
         assert!(rollup_query(&[Dimension::Month], true).contains(", category,"), "what-if needs the categories");

@@ -6,15 +6,26 @@ use actix_web::{HttpResponse, web};
 use diesel::pg::PgConnection;
 
 use super::models::{
-    CreateScheme, CreatedScheme, NewScheme, SchemeFilter, SchemeSettings, SchemeView, UpdateScheme, UpdateSettings,
+    CreateGrant, CreateScheme, CreatedScheme, NewGrant, NewScheme, SchemeFilter, SchemeSettings, SchemeView,
+    UpdateScheme, UpdateSettings,
 };
+use super::rules::Refusal;
 use super::{repo, rules};
 use crate::auth::{ADMIN, ANY_ROLE, Principal, Role, password};
 use crate::config::SchemeRules;
 use crate::http::{
     ApiError, AppState, IfMatch, Json, Page, PageRequest, Query, created, in_transaction, run_blocking, with_etag,
 };
-use crate::ids::SchemeId;
+use crate::ids::{SchemeId, UserId};
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotAReporter => ApiError::invalid_field("email", "is not a reporter's account"),
+            Refusal::OwnScheme => ApiError::invalid_field("email", "is a reporter of this scheme already"),
+        }
+    }
+}
 use crate::users::handlers::accounts::create_account;
 use crate::users::models::CreateUser;
 
@@ -171,4 +182,57 @@ pub async fn update_own(
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), settings.version, &settings))
+}
+
+/// The reporters of other schemes granted this scheme's reports.
+pub async fn grants(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<SchemeId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let grants = run_blocking(&state.pool, move |conn| {
+        who.platform_actor(conn)?;
+        repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("scheme"))?;
+        Ok(repo::grants(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": grants })))
+}
+
+/// Grants a reporter of another scheme this scheme's reports (a network such as a combined
+/// authority). Granting again changes nothing.
+pub async fn grant(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<SchemeId>,
+    Json(input): Json<CreateGrant>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let grant = run_blocking(&state.pool, move |conn| {
+        who.platform_actor(conn)?;
+        repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("scheme"))?;
+        let email = input.email.trim().to_lowercase();
+        let (user, _) =
+            crate::users::repo::sign_in_account(conn, &email)?.ok_or_else(|| ApiError::unknown_reference("email"))?;
+        rules::may_grant(id, user.scheme_id, user.role)?;
+        let new = NewGrant { scheme_id: id, user_id: user.id, user_scheme_id: user.scheme_id };
+        Ok(repo::grant(conn, &new)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(grant))
+}
+
+pub async fn revoke(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(SchemeId, UserId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, user) = path.into_inner();
+    run_blocking(&state.pool, move |conn| {
+        who.platform_actor(conn)?;
+        repo::revoke(conn, id, user)?.then_some(()).ok_or_else(|| ApiError::not_found("grant"))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

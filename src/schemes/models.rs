@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::SchemeRules;
-use crate::db::schema::schemes;
+use crate::db::schema::{report_grants, schemes};
 use crate::ids::{FactorSetId, SchemeId, UserId};
 use crate::loan_rules::models::{LoanRule, UpdateLoanRule};
 
@@ -210,6 +210,30 @@ pub struct UpdateSettings {
     #[diesel(skip_update)]
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub loan_defaults: Option<UpdateLoanRule>,
+}
+
+/// A reporter granted a scheme's reports.
+#[derive(Debug, Serialize, Queryable)]
+pub struct Grant {
+    pub scheme_id: SchemeId,
+    pub user_id: UserId,
+    pub email: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGrant {
+    /// The reporter's sign-in email.
+    pub email: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = report_grants)]
+pub struct NewGrant {
+    pub scheme_id: SchemeId,
+    pub user_id: UserId,
+    pub user_scheme_id: SchemeId,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use super::models::{NewScheme, SchemeFilter, SchemeRow, SchemeStatus, UpdateSettings};
+use super::models::{Grant, NewGrant, NewScheme, SchemeFilter, SchemeRow, SchemeStatus, UpdateSettings};
 use crate::db::current_scheme;
-use crate::db::schema::schemes;
+use crate::db::schema::{report_grants, schemes, sign_in_emails};
 use crate::http::PageRequest;
-use crate::ids::SchemeId;
+use crate::ids::{SchemeId, UserId};
 
 /// Councils' schemes only: the platform's own row is never listed or changed.
 const SCHEME: &str = "scheme";
@@ -51,6 +51,36 @@ pub fn find_by_code(conn: &mut PgConnection, code: &str) -> QueryResult<Option<S
         .select(SchemeRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The reporters granted `scheme`'s reports, with their sign-in emails.
+pub fn grants(conn: &mut PgConnection, scheme: SchemeId) -> QueryResult<Vec<Grant>> {
+    report_grants::table
+        .inner_join(sign_in_emails::table.on(sign_in_emails::user_id.eq(report_grants::user_id)))
+        .filter(report_grants::scheme_id.eq(scheme))
+        .select((report_grants::scheme_id, report_grants::user_id, sign_in_emails::email, report_grants::granted_at))
+        .order(report_grants::granted_at)
+        .load(conn)
+}
+
+/// Grants the reports (again: a repeated grant keeps the first).
+pub fn grant(conn: &mut PgConnection, new: &NewGrant) -> QueryResult<Grant> {
+    diesel::insert_into(report_grants::table).values(new).on_conflict_do_nothing().execute(conn)?;
+    report_grants::table
+        .inner_join(sign_in_emails::table.on(sign_in_emails::user_id.eq(report_grants::user_id)))
+        .filter(report_grants::scheme_id.eq(new.scheme_id))
+        .filter(report_grants::user_id.eq(new.user_id))
+        .select((report_grants::scheme_id, report_grants::user_id, sign_in_emails::email, report_grants::granted_at))
+        .first(conn)
+}
+
+/// Ends a grant; false if there was none.
+pub fn revoke(conn: &mut PgConnection, scheme: SchemeId, user: UserId) -> QueryResult<bool> {
+    let n = diesel::delete(
+        report_grants::table.filter(report_grants::scheme_id.eq(scheme)).filter(report_grants::user_id.eq(user)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// The caller's scheme.

@@ -2,7 +2,29 @@
 //! of its rules, and what a platform administrator's change amounts to.
 
 use super::models::{CreateScheme, SchemeStatus, UpdateScheme, UpdateSettings};
+use crate::auth::Role;
 use crate::http::{FieldError, Problems};
+use crate::ids::SchemeId;
+
+/// Why a scheme's report grant is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Only reporters are granted other schemes' reports.
+    NotAReporter,
+    /// A reporter already sees their own scheme's reports.
+    OwnScheme,
+}
+
+/// Whether an account of `role` in `home` may be granted `scheme`'s reports.
+pub fn may_grant(scheme: SchemeId, home: SchemeId, role: Role) -> Result<(), Refusal> {
+    if role != Role::Reporter {
+        return Err(Refusal::NotAReporter);
+    }
+    if home == scheme {
+        return Err(Refusal::OwnScheme);
+    }
+    Ok(())
+}
 use crate::loan_rules::models::UpdateLoanRule;
 
 /// A scheme code: two to ten capital letters or digits, starting with a letter.
@@ -122,6 +144,14 @@ fn loan_default_errors(loans: &UpdateLoanRule) -> Vec<FieldError> {
 mod tests {
     use super::*;
     use chrono::Utc;
+
+    #[test]
+    fn only_another_schemes_reporters_are_granted() {
+        let (scheme, home) = (SchemeId::new(), SchemeId::new());
+        assert_eq!(may_grant(scheme, home, Role::Reporter), Ok(()));
+        assert_eq!(may_grant(scheme, home, Role::Admin), Err(Refusal::NotAReporter));
+        assert_eq!(may_grant(scheme, scheme, Role::Reporter), Err(Refusal::OwnScheme));
+    }
 
     #[test]
     fn codes_and_prefixes() {

@@ -15,6 +15,7 @@ pub(crate) const PUBLIC: &[&str] =
 fn concrete(path: &str, id: Uuid) -> String {
     path.replace("{id}", &id.to_string())
         .replace("{key_id}", &Uuid::now_v7().to_string())
+        .replace("{user_id}", &Uuid::now_v7().to_string())
         .replace("{tag}", "T4A-999999")
 }
 
@@ -100,6 +101,7 @@ pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
             json!({"name": format!("Scheme {n}"), "code": code, "admin": {"email": format!("{n}@scheme.test"), "display_name": "First"}})
         }
         ("PATCH", "/api/v1/schemes/{id}") | ("PATCH", "/api/v1/scheme") => json!({"name": format!("Scheme {n}")}),
+        ("POST", "/api/v1/schemes/{id}/report-grants") => json!({"email": format!("{n}@network.test")}),
         ("POST", "/api/v1/me/password") => {
             json!({"current_password": "wrong wrong wrong", "new_password": "new password 123"})
         }

@@ -574,3 +574,82 @@ async fn every_key_of_every_scheme_owned_table_includes_the_scheme() {
     let tables = scheme_tables(&mut app.conn());
     assert!(tables.len() >= 25 && tables.contains(&"devices".to_owned()) && tables.contains(&"loans".to_owned()));
 }
+
+#[actix_web::test]
+async fn a_network_reporter_sees_each_granted_scheme_or_their_sum() {
+    let app = TestApp::spawn().await;
+    tech4all::demo::seed_year(&mut app.conn(), SchemeId::FIRST).expect("Trafford's year");
+    let platform = app.user(Role::PlatformAdmin).await;
+    let trafford = app.admin().await;
+    let (other, other_admin) = new_scheme(&app, &platform, "Other borough", "OTH").await;
+    tech4all::demo::seed_year(&mut app.conn(), other).expect("the other scheme's year");
+    // The combined authority's reporter belongs to a scheme of its own.
+    let (network, network_admin) = new_scheme(&app, &platform, "Combined authority", "GMCA").await;
+    let email = format!("analyst-{}@gmca.test", Uuid::now_v7().simple());
+    let reporter =
+        json!({"email": email, "display_name": "Analyst", "role": "reporter", "password": "a long enough password"});
+    json_ok(app.post_json("/api/v1/users", Some(&network_admin.token), &reporter).await).await;
+    let analyst = app.login(&email, "a long enough password").await;
+
+    let (first, second) = (SchemeId::FIRST, other);
+    let grants = |scheme: SchemeId| format!("/api/v1/schemes/{scheme}/report-grants");
+    for scheme in [first, second] {
+        let granted = app.post_json(&grants(scheme), Some(&platform.token), &json!({"email": email})).await;
+        assert_eq!(granted.status(), 201, "grants {scheme}");
+    }
+    let listed = json_ok(app.get(&grants(first), Some(&platform.token)).await).await;
+    assert_eq!(listed["items"][0]["email"], email.as_str());
+    let not_reporter = json!({"email": trafford.email});
+    let problem = assert_problem(app.post_json(&grants(second), Some(&platform.token), &not_reporter).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "email");
+    let nobody = json!({"email": "nobody@nowhere.test"});
+    assert_problem(app.post_json(&grants(second), Some(&platform.token), &nobody).await, 422).await;
+    assert_problem(app.post_json(&grants(first), Some(&trafford.token), &json!({"email": email})).await, 403).await;
+
+    let totals = |report: &Value| report["totals"].clone();
+    let path = "/api/v1/reports/sustainability";
+    let one = json_ok(app.get(path, Some(&trafford.token)).await).await;
+    let two = json_ok(app.get(path, Some(&other_admin.token)).await).await;
+    let summed = json_ok(app.get(&format!("{path}?schemes={first},{second}"), Some(&analyst)).await).await;
+    let add = |field: &str| one["totals"][field].as_f64().unwrap_or(0.0) + two["totals"][field].as_f64().unwrap_or(0.0);
+    assert!(one["totals"]["devices_reused"].as_i64().is_some_and(|n| n > 0));
+    assert_eq!(summed["totals"]["devices_reused"].as_f64(), Some(add("devices_reused")), "the sum of the two");
+    assert!((summed["totals"]["co2e_saved_kg"].as_f64().unwrap_or(0.0) - add("co2e_saved_kg")).abs() < 0.001);
+    let each =
+        json_ok(app.get(&format!("{path}?schemes={first},{second}&group_by=scheme"), Some(&analyst)).await).await;
+    let groups: BTreeMap<String, Value> = each["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["scheme_id"].as_str().unwrap_or_default().to_owned(), g["devices_reused"].clone()))
+        .collect();
+    assert_eq!(groups[&first.to_string()], totals(&one)["devices_reused"], "each scheme on its own");
+    assert_eq!(groups[&second.to_string()], totals(&two)["devices_reused"]);
+    let own = json_ok(app.get(path, Some(&analyst)).await).await;
+    assert_eq!(own["totals"]["devices_reused"], 0, "without schemes=, the reporter's own scheme");
+
+    // The exclusion-risk view is built from residents: the schemes are added up, then suppressed.
+    let exclusion = "/api/v1/reports/exclusion-risk";
+    let reached = |r: &Value| r["totals"]["residents_reached"].as_i64().unwrap_or(0);
+    let a = reached(&json_ok(app.get(exclusion, Some(&trafford.token)).await).await);
+    let b = reached(&json_ok(app.get(exclusion, Some(&other_admin.token)).await).await);
+    let both = json_ok(app.get(&format!("{exclusion}?schemes={first},{second}"), Some(&analyst)).await).await;
+    assert_eq!(reached(&both), a + b);
+    let distribution = format!("/api/v1/reports/distribution?schemes={first},{second}&group_by=scheme");
+    assert_eq!(json_ok(app.get(&distribution, Some(&analyst)).await).await["groups"].as_array().map(Vec::len), Some(2));
+
+    // Only what was granted, and only to reporters.
+    let elsewhere = format!("{path}?schemes={network},{}", SchemeId::PLATFORM);
+    assert_problem(app.get(&elsewhere, Some(&analyst)).await, 422).await;
+    let problem = assert_problem(app.get(&format!("{path}?schemes={second}"), Some(&trafford.token)).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "schemes");
+    assert_problem(app.get(&format!("{path}?schemes=not-an-id"), Some(&analyst)).await, 400).await;
+    let revoke = format!("{}/{}", grants(second), listed["items"][0]["user_id"].as_str().expect("user"));
+    assert_eq!(app.request(Method::DELETE, &revoke, Some(&platform.token)).send().await.expect("sent").status(), 204);
+    assert_problem(app.get(&format!("{path}?schemes={second}"), Some(&analyst)).await, 422).await;
+    assert_eq!(
+        app.get(&format!("{path}?schemes={first}"), Some(&analyst)).await.status(),
+        200,
+        "the other grant stays"
+    );
+}

@@ -56,7 +56,7 @@ fn rows(conn: &mut PgConnection) -> BTreeMap<String, String> {
         "SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
            AND c.relname NOT IN ('__diesel_schema_migrations', 'schemes', 'scheme_counters', 'sign_in_emails', \
-                                 'api_key_prefixes') ORDER BY 1",
+                                 'api_key_prefixes', 'report_grants') ORDER BY 1",
     )
     .load::<Named>(conn)
     .expect("tables");

@@ -20,7 +20,7 @@ pub async fn chart(
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = (q.from.map(Date::day), q.to.map(Date::day));
     let dims = vec![Dimension::Month, Dimension::Category];
-    let report = sustainability::build(&state, who, from, to, q.factor_set, dims).await?;
+    let report = sustainability::build(&state, who, from, to, q.factor_set, (dims, q.schemes)).await?;
     Ok(svg(render(&SUSTAINABILITY, &saved_by_month(&report.groups))))
 }
 
@@ -30,8 +30,8 @@ pub async fn distribution_chart(
     who: Principal,
     Query(q): Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report =
-        distribution::build(&state, who, q.from.map(Date::day), q.to.map(Date::day), vec![Dimension::Month]).await?;
+    let (from, to) = (q.from.map(Date::day), q.to.map(Date::day));
+    let report = distribution::build(&state, who, from, to, (vec![Dimension::Month], q.schemes)).await?;
     Ok(svg(render(&DISTRIBUTION, &handed_out_by_month(&report.groups))))
 }
 

@@ -25,13 +25,14 @@ pub async fn build(
     who: Principal,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    dims: Vec<Dimension>,
+    (dims, schemes): (Vec<Dimension>, Option<String>),
 ) -> Result<Report, ApiError> {
     let as_of = crate::calendar::local_date(chrono::Utc::now());
     run_blocking(&state.pool, move |conn| {
-        who.actor_in(conn, REPORT_READERS)?;
+        let actor = who.actor_in(conn, REPORT_READERS)?;
         let (first, last) = months(from, to);
-        let rows = repo::distribution(conn, first, last, as_of)?;
+        let rows =
+            super::across(conn, &actor, schemes.as_deref(), |conn| Ok(repo::distribution(conn, first, last, as_of)?))?;
         let (groups, totals) = group(rows, &dims);
         Ok(Report { from, to, group_by: dims, as_of, totals, groups })
     })
@@ -46,7 +47,7 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let dims = group_by(query.group_by.as_deref(), DIMENSIONS)?;
     let wants_csv = csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), dims).await?;
+    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), (dims, query.schemes)).await?;
     if !wants_csv {
         return Ok(HttpResponse::Ok().json(report));
     }

@@ -22,13 +22,25 @@ pub async fn build(
     who: Principal,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    schemes: Option<String>,
 ) -> Result<Report, ApiError> {
     run_blocking(&state.pool, move |conn| {
-        who.actor_in(conn, REPORT_READERS)?;
+        let actor = who.actor_in(conn, REPORT_READERS)?;
         let (first, last) = months(from, to);
-        let wards = repo::wards(conn)?;
-        let people = repo::people_reached(conn, first, last)?;
-        let counts = repo::reach_counts(conn, first, last)?;
+        let read = super::across(conn, &actor, schemes.as_deref(), |conn| {
+            Ok(vec![(
+                repo::wards(conn)?,
+                repo::people_reached(conn, first, last)?,
+                repo::reach_counts(conn, first, last)?,
+            )])
+        })?;
+        let (mut wards, mut people, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for (w, p, c) in read {
+            wards.extend(w);
+            people.extend(p);
+            counts.extend(c);
+        }
+        // Suppression comes after the schemes are added together (`exclusion::report`).
         Ok(exclusion::report(from, to, &wards, &tally(&people, &counts)))
     })
     .await
@@ -41,7 +53,7 @@ pub async fn report(
     Query(query): Query<ExclusionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let wants_csv = csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day)).await?;
+    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), query.schemes).await?;
     if !wants_csv {
         return Ok(HttpResponse::Ok().json(report));
     }

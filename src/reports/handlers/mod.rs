@@ -8,14 +8,45 @@ pub mod distribution;
 pub mod exclusion;
 pub mod sustainability;
 
-use super::rules::Refusal;
+use diesel::pg::PgConnection;
+
+use super::repo;
+use super::rules::{Refusal, network};
+use crate::auth::{Actor, Role};
 use crate::http::ApiError;
+
+/// Runs `read` in each scheme the report covers — the caller's own, or those `schemes` names that
+/// were granted to them — and returns every scheme's rows together, back in the caller's scheme.
+/// A report of the caller's own scheme costs nothing more than before.
+pub fn across<T>(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    schemes: Option<&str>,
+    mut read: impl FnMut(&mut PgConnection) -> Result<Vec<T>, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let granted = match (schemes, actor.role) {
+        (Some(_), Role::Reporter) => repo::granted_schemes(conn, actor.user_id)?,
+        _ => Vec::new(),
+    };
+    let covered = network::covered(schemes, actor.scheme_id, &granted)?;
+    if covered == [actor.scheme_id] {
+        return read(conn);
+    }
+    let mut rows = Vec::new();
+    for scheme in covered {
+        crate::db::enter_scheme(conn, scheme)?;
+        rows.extend(read(conn)?);
+    }
+    crate::db::enter_scheme(conn, actor.scheme_id)?;
+    Ok(rows)
+}
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             Refusal::BadQuery { field, message } => bad_query(field, message),
             Refusal::UnknownFactorSet => ApiError::unknown_reference("factor_set"),
+            Refusal::UnknownScheme => ApiError::unknown_reference("schemes"),
         }
     }
 }

@@ -25,16 +25,18 @@ pub async fn build(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     set: Option<FactorSetId>,
-    dims: Vec<Dimension>,
+    (dims, schemes): (Vec<Dimension>, Option<String>),
 ) -> Result<Report, ApiError> {
     run_blocking(&state.pool, move |conn| {
-        who.actor_in(conn, REPORT_READERS)?;
+        let actor = who.actor_in(conn, REPORT_READERS)?;
         let what_if = match set {
             None => None,
             Some(id) => Some(repo::what_if(conn, id)?.ok_or(Refusal::UnknownFactorSet)?),
         };
         let (first, last) = months(from, to);
-        let rows = repo::rollup(conn, &dims, what_if.is_some(), first, last)?;
+        let rows = super::across(conn, &actor, schemes.as_deref(), |conn| {
+            Ok(repo::rollup(conn, &dims, what_if.is_some(), first, last)?)
+        })?;
         let (groups, total) = group(&rows, &dims, what_if.as_ref());
         Ok(Report {
             from,
@@ -56,7 +58,8 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let dims = group_by(query.group_by.as_deref(), Dimension::ALL)?;
     let wants_csv = csv::wants_csv(&req, query.format.map(ReportFormat::as_str));
-    let report = build(&state, who, query.from.map(Date::day), query.to.map(Date::day), query.factor_set, dims).await?;
+    let (from, to) = (query.from.map(Date::day), query.to.map(Date::day));
+    let report = build(&state, who, from, to, query.factor_set, (dims, query.schemes)).await?;
     if wants_csv {
         return as_csv(&report);
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dimension, Group};
 use crate::calendar::Date;
 use crate::http::csv::ReportFormat;
-use crate::ids::{HubId, WardId};
+use crate::ids::{HubId, SchemeId, WardId};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +19,8 @@ pub struct DistributionQuery {
     /// Up to two of hub, ward, month, quarter: `hub,month`.
     pub group_by: Option<String>,
     pub format: Option<ReportFormat>,
+    /// The schemes to report on, comma-separated: the caller's own when absent.
+    pub schemes: Option<String>,
 }
 
 /// One group's figures. Loans open and overdue are as of today, counted in the month they were
@@ -79,6 +81,9 @@ impl Distribution {
 /// One row of figures for a month at a hub (and the hub's ward).
 #[derive(QueryableByName)]
 pub struct DistributionRow {
+    /// The scheme the row was read in.
+    #[diesel(sql_type = SqlUuid)]
+    pub scheme_id: SchemeId,
     #[diesel(sql_type = SqlDate)]
     pub month: NaiveDate,
     #[diesel(sql_type = Nullable<SqlUuid>)]

@@ -17,6 +17,8 @@ use crate::residents::models::Eligibility;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExclusionQuery {
+    /// The schemes to report on, comma-separated: the caller's own when absent.
+    pub schemes: Option<String>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub format: Option<ReportFormat>,

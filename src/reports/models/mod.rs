@@ -13,10 +13,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Date;
-use crate::ids::{FactorSetId, HubId, OrganisationId, WardId};
+use crate::ids::{FactorSetId, HubId, OrganisationId, SchemeId, WardId};
 
 crate::text_enum! {
     pub enum Dimension {
+        Scheme => "scheme",
         Donor => "donor",
         Category => "category",
         Hub => "hub",
@@ -30,7 +31,7 @@ impl Dimension {
     /// The key a group carries for this dimension: ids are `<name>_id`.
     pub fn field(self) -> String {
         match self {
-            Dimension::Donor | Dimension::Hub | Dimension::Ward => format!("{self}_id"),
+            Dimension::Scheme | Dimension::Donor | Dimension::Hub | Dimension::Ward => format!("{self}_id"),
             other => other.to_string(),
         }
     }
@@ -39,6 +40,7 @@ impl Dimension {
 /// What a rollup row says about each dimension; reports fill the ones they have.
 #[derive(Debug, Clone, Default)]
 pub struct Coordinates {
+    pub scheme: Option<SchemeId>,
     pub month: Option<NaiveDate>,
     pub donor: Option<OrganisationId>,
     pub category: Option<String>,
@@ -59,6 +61,7 @@ pub struct Group<F> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChartQuery {
+    pub schemes: Option<String>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub factor_set: Option<FactorSetId>,
@@ -68,6 +71,7 @@ pub struct ChartQuery {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    pub schemes: Option<String>,
     pub from: Option<Date>,
     pub to: Option<Date>,
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dimension, Group};
 use crate::calendar::Date;
 use crate::http::csv::ReportFormat;
-use crate::ids::{FactorSetId, HubId, OrganisationId, WardId};
+use crate::ids::{FactorSetId, HubId, OrganisationId, SchemeId, WardId};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,11 +21,16 @@ pub struct ReportQuery {
     /// Up to two dimensions, comma-separated: `donor,month`.
     pub group_by: Option<String>,
     pub factor_set: Option<FactorSetId>,
+    /// The schemes to report on, comma-separated: the caller's own when absent.
+    pub schemes: Option<String>,
     pub format: Option<ReportFormat>,
 }
 
 #[derive(QueryableByName, Debug, Clone)]
 pub struct RollupRow {
+    /// The scheme the row was read in.
+    #[diesel(sql_type = SqlUuid)]
+    pub scheme_id: SchemeId,
     #[diesel(sql_type = SqlDate)]
     pub month: NaiveDate,
     #[diesel(sql_type = Nullable<SqlUuid>)]

@@ -6,7 +6,8 @@ use super::grouping::{self, Figures};
 use crate::reports::models::distribution::{Distribution, DistributionRow};
 use crate::reports::models::{Coordinates, Dimension, Group};
 
-pub const DIMENSIONS: &[Dimension] = &[Dimension::Hub, Dimension::Ward, Dimension::Month, Dimension::Quarter];
+pub const DIMENSIONS: &[Dimension] =
+    &[Dimension::Scheme, Dimension::Hub, Dimension::Ward, Dimension::Month, Dimension::Quarter];
 
 impl Figures for Distribution {
     fn add(&mut self, o: Self) {
@@ -30,7 +31,14 @@ impl Figures for Distribution {
 pub fn group(rows: Vec<DistributionRow>, dims: &[Dimension]) -> (Vec<Group<Distribution>>, Distribution) {
     grouping::group(
         rows.into_iter().map(|r| {
-            (Coordinates { month: Some(r.month), hub: r.hub_id, ward: r.ward_id, ..Default::default() }, r.figures)
+            let at = Coordinates {
+                scheme: Some(r.scheme_id),
+                month: Some(r.month),
+                hub: r.hub_id,
+                ward: r.ward_id,
+                ..Default::default()
+            };
+            (at, r.figures)
         }),
         dims,
     )
@@ -47,6 +55,7 @@ mod tests {
     fn rows_of_a_hub_add_up_by_quarter() {
         let hub = HubId::new();
         let row = |month: u32, sold: i64| DistributionRow {
+            scheme_id: crate::ids::SchemeId::FIRST,
             month: NaiveDate::from_ymd_opt(2026, month, 1).expect("date"),
             hub_id: Some(hub),
             ward_id: None,

@@ -71,9 +71,10 @@ pub fn tally(people: &[PeopleRow], counts: &[CountRow]) -> Tally {
     let mut tally = Tally::default();
     for p in people {
         match (p.grouping_set, &p.eligibility) {
-            (1, _) => tally.by_ward.entry(p.ward_id).or_default().people = p.people,
-            (2, Some(e)) => tally.by_eligibility.entry(e.clone()).or_default().people = p.people,
-            _ => tally.total.people = p.people,
+            // Added, not set: a network's schemes each count their own residents.
+            (1, _) => tally.by_ward.entry(p.ward_id).or_default().people += p.people,
+            (2, Some(e)) => tally.by_eligibility.entry(e.clone()).or_default().people += p.people,
+            _ => tally.total.people += p.people,
         }
     }
     for c in counts {

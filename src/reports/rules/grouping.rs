@@ -57,6 +57,7 @@ fn value(at: &Coordinates, d: Dimension) -> String {
         id.map(|id| id.to_string()).unwrap_or_default()
     }
     match d {
+        Dimension::Scheme => id(at.scheme),
         Dimension::Donor => id(at.donor),
         Dimension::Category => at.category.clone().unwrap_or_default(),
         Dimension::Hub => id(at.hub),

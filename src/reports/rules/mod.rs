@@ -8,6 +8,7 @@ pub mod chart;
 pub mod distribution;
 pub mod exclusion;
 pub mod grouping;
+pub mod network;
 pub mod sustainability;
 
 /// Why a report is refused.
@@ -17,4 +18,6 @@ pub enum Refusal {
     BadQuery { field: &'static str, message: String },
     /// `factor_set` names no factor set.
     UnknownFactorSet,
+    /// `schemes` names a scheme that is neither the caller's nor granted to them.
+    UnknownScheme,
 }

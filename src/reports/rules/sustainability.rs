@@ -50,6 +50,7 @@ impl Figures for Sums {
 
 fn coordinates(row: &RollupRow) -> Coordinates {
     Coordinates {
+        scheme: Some(row.scheme_id),
         month: Some(row.month),
         donor: row.donor_id,
         category: Some(row.category.clone()),
@@ -81,6 +82,7 @@ mod tests {
         unknown: i64,
     ) -> RollupRow {
         RollupRow {
+            scheme_id: crate::ids::SchemeId::FIRST,
             month: NaiveDate::from_ymd_opt(month.0, month.1, 1).expect("date"),
             donor_id: None,
             category: category.into(),

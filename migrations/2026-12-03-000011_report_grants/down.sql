@@ -1,0 +1,3 @@
+DROP TRIGGER report_grants_end ON users;
+DROP FUNCTION report_grants_end();
+DROP TABLE report_grants;
