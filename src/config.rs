@@ -5,6 +5,8 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `DATABASE_URL` | unset | PostgreSQL to use; unset starts a private embedded cluster |
+//! | `TECH4ALL_REPLICA_URL` | unset | a streaming replica reports read from while it keeps up |
+//! | `TECH4ALL_REPLICA_MAX_LAG_SECONDS` | `30` | behind more than this (or not answering), reports read from the primary (1–3600) |
 //! | `TECH4ALL_BIND` | `127.0.0.1:8080` | address and port the HTTP server listens on |
 //! | `TECH4ALL_DATA_DIR` | `/var/lib/tech4all` as root, else `~/.local/share/tech4all` | embedded cluster and local files |
 //! | `TECH4ALL_JWT_SECRET` | none (required, ≥ 32 bytes; `--demo` generates one) | HS256 signing key |
@@ -63,6 +65,8 @@ pub enum LogFormat {
 #[derive(Clone)]
 pub struct Settings {
     pub database_url: Option<String>,
+    pub replica_url: Option<String>,
+    pub replica_max_lag: Duration,
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub jwt_secret: Option<Vec<u8>>,
@@ -132,6 +136,7 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("replica_url", &self.replica_url.as_ref().map(|_| "<set>"))
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<redacted>"))
@@ -198,6 +203,8 @@ impl Settings {
         };
         Ok(Self {
             database_url: get("DATABASE_URL"),
+            replica_url: get("TECH4ALL_REPLICA_URL"),
+            replica_max_lag: Duration::from_secs(ranged(&get, "TECH4ALL_REPLICA_MAX_LAG_SECONDS", 30, 1, 3600)?),
             bind: parse(&get, "TECH4ALL_BIND", "127.0.0.1:8080".parse().ok())?,
             data_dir: get("TECH4ALL_DATA_DIR").map(PathBuf::from).unwrap_or_else(default_data_dir),
             jwt_secret,

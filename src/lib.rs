@@ -100,7 +100,15 @@ impl Application {
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let limits = BodyLimits { json: settings.json_limit_bytes, import: settings.import_limit_bytes };
-        let state = web::Data::new(AppState { pool, settings: Arc::new(settings) });
+        let reads = match &settings.replica_url {
+            Some(url) => db::replica::ReadPools::with_replica(
+                pool.clone(),
+                db::build_replica_pool(url, &settings),
+                settings.replica_max_lag,
+            ),
+            None => db::replica::ReadPools::primary(pool.clone()),
+        };
+        let state = web::Data::new(AppState { pool, reads, settings: Arc::new(settings) });
         let limits = web::Data::new(limits);
         let callers: web::Data<dyn http::Callers> = web::Data::from(Arc::new(keys.clone()) as Arc<dyn http::Callers>);
         let keys = web::Data::new(keys);

@@ -72,6 +72,17 @@ struct RunAs {
 impl EmbeddedPostgres {
     /// Initialises the cluster on first use, then starts it and waits until it accepts connections.
     pub fn start(options: &ClusterOptions) -> Result<Self, EmbeddedError> {
+        Self::launch(options, None)
+    }
+
+    /// A hot standby streaming from `primary`: on first use a base backup of it (`pg_basebackup -R`),
+    /// then started like any cluster. It answers reads and follows the primary (the replica the
+    /// tests and benchmarks read reports from).
+    pub fn start_standby(options: &ClusterOptions, primary: &EmbeddedPostgres) -> Result<Self, EmbeddedError> {
+        Self::launch(options, Some(&primary.socket_dir))
+    }
+
+    fn launch(options: &ClusterOptions, standby_of: Option<&Path>) -> Result<Self, EmbeddedError> {
         let bin = find_binaries()?;
         let run_as = run_as_user()?;
         let data_dir = absolute(&options.data_dir)?;
@@ -107,7 +118,10 @@ impl EmbeddedPostgres {
                     cluster_dir.display()
                 )));
             }
-            init_cluster(&bin, &cluster_dir, run_as.as_ref(), &log_path)?;
+            match standby_of {
+                None => init_cluster(&bin, &cluster_dir, run_as.as_ref(), &log_path)?,
+                Some(primary) => base_backup(&bin, &cluster_dir, primary, run_as.as_ref())?,
+            }
         }
         clear_stale_pid(&cluster_dir)?;
 
@@ -322,6 +336,47 @@ fn init_cluster(bin: &Path, cluster_dir: &Path, run_as: Option<&RunAs>, log_path
     // `--no-sync` skips per-file fsync for speed; one sync of the whole folder makes it durable.
     nix::unistd::sync();
     Ok(())
+}
+
+/// A copy of the primary whose socket is in `primary`, set up to stream from it (`-R` writes
+/// `standby.signal` and the connection settings).
+fn base_backup(bin: &Path, cluster_dir: &Path, primary: &Path, run_as: Option<&RunAs>) -> Result<(), EmbeddedError> {
+    let tool = sibling_tool(bin, "pg_basebackup");
+    let mut cmd = Command::new(&tool);
+    cmd.arg("-D")
+        .arg(cluster_dir)
+        .arg("-h")
+        .arg(primary)
+        .args(["-p", &PORT.to_string(), "-U", SUPERUSER, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
+        .current_dir(cluster_dir)
+        .stdin(Stdio::null());
+    if let Some(run_as) = run_as {
+        cmd.uid(run_as.uid.as_raw()).gid(run_as.gid.as_raw()).env("HOME", cluster_dir);
+    }
+    let output = cmd.output().map_err(|e| setup(format!("cannot run {}: {e}", bin.join("pg_basebackup").display())))?;
+    if !output.status.success() {
+        return Err(setup(format!(
+            "pg_basebackup failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    nix::unistd::sync();
+    Ok(())
+}
+
+/// One of PostgreSQL's own tools: beside `postgres` in `bin`, or beside the file `bin/postgres`
+/// links to (a PATH folder may hold links to the server binaries only).
+fn sibling_tool(bin: &Path, name: &str) -> PathBuf {
+    let direct = bin.join(name);
+    if direct.is_file() {
+        return direct;
+    }
+    fs::canonicalize(bin.join("postgres"))
+        .ok()
+        .and_then(|real| real.parent().map(|dir| dir.join(name)))
+        .filter(|p| p.is_file())
+        .unwrap_or(direct)
 }
 
 /// After a crash or power loss `postmaster.pid` remains. PostgreSQL would refuse to start if the

@@ -3,6 +3,7 @@
 
 pub mod embedded;
 pub mod migrate;
+pub mod replica;
 pub mod schema;
 mod text_enum;
 
@@ -42,17 +43,29 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionLimits {
 /// Builds the pool without connecting eagerly: readiness is reported by `/health/ready`, and an
 /// instance started while the database restarts recovers on its own.
 pub fn build_pool(url: &str, settings: &Settings) -> Pool {
+    builder(settings).test_on_check_out(false).build_unchecked(ConnectionManager::new(url))
+}
+
+/// A pool on the streaming replica reports read from. Unlike the primary's, it checks each
+/// connection as it is handed out and gives up after half a second, so a replica that has gone
+/// away is noticed before a report is run on it, and the report reads from the primary instead.
+pub fn build_replica_pool(url: &str, settings: &Settings) -> Pool {
+    builder(settings)
+        .connection_timeout(Duration::from_millis(500))
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+fn builder(settings: &Settings) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
     diesel::r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(0))
         .connection_timeout(settings.pool_timeout)
         .idle_timeout(Some(Duration::from_secs(300)))
-        .test_on_check_out(false)
         .connection_customizer(Box::new(SessionLimits {
             statement_timeout_ms: settings.statement_timeout_ms,
             lock_timeout_ms: settings.lock_timeout_ms,
         }))
-        .build_unchecked(ConnectionManager::new(url))
 }
 
 /// What the database layer itself can fail with, apart from a query's own error (which callers

@@ -27,6 +27,8 @@ use actix_web::{HttpRequest, HttpResponse};
 /// pieces (the token keys, the application's answers to slices' ports) are app data of their own.
 pub struct AppState {
     pub pool: crate::db::Pool,
+    /// Where reports read: the primary, or a streaming replica while it keeps up.
+    pub reads: crate::db::replica::ReadPools,
     pub settings: std::sync::Arc<crate::config::Settings>,
 }
 

@@ -19,6 +19,7 @@ mod instances;
 mod loans;
 mod organisations;
 mod refurbishment;
+mod replica;
 mod reports;
 mod residents;
 mod roles;

@@ -199,6 +199,8 @@ async fn numbers_and_serials_are_per_scheme() {
     assert!(t4a_tags[0].starts_with("T4A-"), "another scheme may hold the same serial: {t4a_tags:?}");
     let again = donate_expecting_refusal(&app, &sto_admin, "SAME-1").await;
     assert_eq!(again, 422, "a serial is unique within its scheme");
+    let (_, next) = donate(&app, &sto_admin, &["OTHER-1"]).await;
+    assert_eq!(next, ["STO-000003"], "a refused import leaves no gap");
 
     let year = chrono::Utc::now().format("%Y").to_string();
     let device = app.ready_device_in(stockport, sto_hub, "laptop", Some(1600));

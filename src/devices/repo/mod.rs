@@ -208,12 +208,23 @@ pub fn list(
     query.order(devices::id).limit(page.fetch()).load(conn)
 }
 
-/// Inserts checked devices and returns (id, asset tag) for each, in input order.
+diesel::define_sql_function! {
+    /// `n` new asset tags of the caller's scheme, in order.
+    #[sql_name = "next_asset_tags"]
+    fn next_asset_tags(n: diesel::sql_types::Integer) -> diesel::sql_types::Text;
+}
+
+/// Inserts checked devices and returns (id, asset tag) for each, in input order. Each chunk takes
+/// its asset tags from the scheme's counter in one update (`next_asset_tags`), rather than one per
+/// row.
 pub fn insert_all(conn: &mut PgConnection, new: &[NewDevice]) -> QueryResult<Vec<(DeviceId, String)>> {
     let mut tags = Vec::with_capacity(new.len());
     for chunk in new.chunks(2000) {
+        let reserved: Vec<String> = diesel::select(next_asset_tags(chunk.len() as i32)).load(conn)?;
+        let rows: Vec<_> =
+            chunk.iter().cloned().zip(reserved).map(|(d, tag)| (d, devices::asset_tag.eq(tag))).collect();
         let mut inserted: Vec<(DeviceId, String)> = diesel::insert_into(devices::table)
-            .values(chunk)
+            .values(&rows)
             .returning((devices::id, devices::asset_tag))
             .get_results(conn)?;
         // Order by the ids we generated, whatever order RETURNING used.

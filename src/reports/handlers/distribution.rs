@@ -9,10 +9,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
-use crate::auth::{Principal, REPORT_READERS};
+use crate::auth::Principal;
 use crate::calendar::Date;
 use crate::http::csv::{self, ReportFormat};
-use crate::http::{ApiError, AppState, Query, run_blocking};
+use crate::http::{ApiError, AppState, Query};
 use crate::reports::models::Dimension;
 use crate::reports::models::distribution::{Distribution, DistributionQuery, Report};
 use crate::reports::repo;
@@ -28,13 +28,12 @@ pub async fn build(
     (dims, schemes): (Vec<Dimension>, Option<String>),
 ) -> Result<Report, ApiError> {
     let as_of = crate::calendar::local_date(chrono::Utc::now());
-    run_blocking(&state.pool, move |conn| {
-        let actor = who.actor_in(conn, REPORT_READERS)?;
+    super::reading(state, who, move |conn, actor| {
         let (first, last) = months(from, to);
         let rows =
-            super::across(conn, &actor, schemes.as_deref(), |conn| Ok(repo::distribution(conn, first, last, as_of)?))?;
+            super::across(conn, actor, schemes.as_deref(), |conn| Ok(repo::distribution(conn, first, last, as_of)?))?;
         let (groups, totals) = group(rows, &dims);
-        Ok(Report { from, to, group_by: dims, as_of, totals, groups })
+        Ok(Report { from, to, group_by: dims.clone(), as_of, totals, groups })
     })
     .await
 }

@@ -7,10 +7,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
-use crate::auth::{Principal, REPORT_READERS};
+use crate::auth::Principal;
 use crate::calendar::Date;
 use crate::http::csv::{self, ReportFormat};
-use crate::http::{ApiError, AppState, Query, run_blocking};
+use crate::http::{ApiError, AppState, Query};
 use crate::reports::models::exclusion::{ExclusionQuery, Report};
 use crate::reports::repo;
 use crate::reports::rules::exclusion::{self, tally};
@@ -24,10 +24,9 @@ pub async fn build(
     to: Option<NaiveDate>,
     schemes: Option<String>,
 ) -> Result<Report, ApiError> {
-    run_blocking(&state.pool, move |conn| {
-        let actor = who.actor_in(conn, REPORT_READERS)?;
+    super::reading(state, who, move |conn, actor| {
         let (first, last) = months(from, to);
-        let read = super::across(conn, &actor, schemes.as_deref(), |conn| {
+        let read = super::across(conn, actor, schemes.as_deref(), |conn| {
             Ok(vec![(
                 repo::wards(conn)?,
                 repo::people_reached(conn, first, last)?,

@@ -10,10 +10,37 @@ pub mod sustainability;
 
 use diesel::pg::PgConnection;
 
+use actix_web::web;
+
 use super::repo;
 use super::rules::{Refusal, network};
-use crate::auth::{Actor, Role};
-use crate::http::ApiError;
+use crate::auth::{Actor, Principal, REPORT_READERS, Role};
+use crate::http::{ApiError, AppState, run_blocking};
+
+/// Confirms the caller may read reports, then runs `read` where reports read: in the same round
+/// trip on the primary, or — while a streaming replica keeps up — on the replica, in the caller's
+/// scheme, after the token was confirmed on the primary (so a disabled account is refused at once).
+pub async fn reading<T, F>(state: &web::Data<AppState>, who: Principal, read: F) -> Result<T, ApiError>
+where
+    F: Fn(&mut PgConnection, &Actor) -> Result<T, ApiError> + Send + Sync + 'static,
+    T: Send + 'static,
+{
+    if !state.reads.replica_in_use() {
+        return run_blocking(&state.pool, move |conn| {
+            let actor = who.actor_in(conn, REPORT_READERS)?;
+            read(conn, &actor)
+        })
+        .await;
+    }
+    let actor = run_blocking(&state.pool, move |conn| who.actor_in(conn, REPORT_READERS)).await?;
+    state
+        .reads
+        .run(move |conn| {
+            crate::db::enter_scheme(conn, actor.scheme_id)?;
+            read(conn, &actor)
+        })
+        .await
+}
 
 /// Runs `read` in each scheme the report covers — the caller's own, or those `schemes` names that
 /// were granted to them — and returns every scheme's rows together, back in the caller's scheme.

@@ -6,10 +6,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
-use crate::auth::{Principal, REPORT_READERS};
+use crate::auth::Principal;
 use crate::calendar::Date;
 use crate::http::csv::{self, ReportFormat};
-use crate::http::{ApiError, AppState, Query, run_blocking};
+use crate::http::{ApiError, AppState, Query};
 use crate::ids::FactorSetId;
 use crate::reports::models::sustainability::{Report, ReportQuery, Saved};
 use crate::reports::models::{Dimension, Group};
@@ -27,21 +27,20 @@ pub async fn build(
     set: Option<FactorSetId>,
     (dims, schemes): (Vec<Dimension>, Option<String>),
 ) -> Result<Report, ApiError> {
-    run_blocking(&state.pool, move |conn| {
-        let actor = who.actor_in(conn, REPORT_READERS)?;
+    super::reading(state, who, move |conn, actor| {
         let what_if = match set {
             None => None,
             Some(id) => Some(repo::what_if(conn, id)?.ok_or(Refusal::UnknownFactorSet)?),
         };
         let (first, last) = months(from, to);
-        let rows = super::across(conn, &actor, schemes.as_deref(), |conn| {
+        let rows = super::across(conn, actor, schemes.as_deref(), |conn| {
             Ok(repo::rollup(conn, &dims, what_if.is_some(), first, last)?)
         })?;
         let (groups, total) = group(&rows, &dims, what_if.as_ref());
         Ok(Report {
             from,
             to,
-            group_by: dims,
+            group_by: dims.clone(),
             factor_set_id: set,
             totals: Saved::from(total),
             groups: groups.into_iter().map(|g| Group { keys: g.keys, figures: Saved::from(g.figures) }).collect(),

@@ -12,11 +12,11 @@ pub const MAX_SCHEMES: usize = 50;
 /// The schemes `raw` names (comma-separated ids), each the caller's own or one granted to them;
 /// the caller's own when absent.
 pub fn covered(raw: Option<&str>, own: SchemeId, granted: &[SchemeId]) -> Result<Vec<SchemeId>, Refusal> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(vec![own]) };
+    let Some(raw) = raw else { return Ok(vec![own]) };
     let bad = |message: &str| Refusal::BadQuery { field: "schemes", message: message.to_owned() };
     let mut schemes = Vec::new();
     for part in raw.split(',') {
-        let id: SchemeId = part.trim().parse().map_err(|_| bad("must be scheme ids separated by commas"))?;
+        let id: SchemeId = part.parse().map_err(|_| bad("must be scheme ids separated by commas"))?;
         if schemes.contains(&id) {
             return Err(bad("names a scheme twice"));
         }
@@ -39,7 +39,8 @@ mod tests {
     fn a_report_covers_the_callers_scheme_or_those_granted() {
         let (own, granted, other) = (SchemeId::new(), SchemeId::new(), SchemeId::new());
         assert_eq!(covered(None, own, &[]), Ok(vec![own]));
-        assert_eq!(covered(Some(" "), own, &[granted]), Ok(vec![own]));
+        assert!(matches!(covered(Some(" "), own, &[granted]), Err(Refusal::BadQuery { .. })), "given, but empty");
+        assert!(matches!(covered(Some(""), own, &[]), Err(Refusal::BadQuery { .. })));
         assert_eq!(covered(Some(&format!("{granted},{own}")), own, &[granted]), Ok(vec![granted, own]));
         assert_eq!(covered(Some(&other.to_string()), own, &[granted]), Err(Refusal::UnknownScheme));
         assert!(matches!(covered(Some("x"), own, &[]), Err(Refusal::BadQuery { field: "schemes", .. })));
