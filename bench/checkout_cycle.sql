@@ -5,7 +5,7 @@
 -- prepares its statements. Variables: :user_id (the staff member).
 \set k :client_id + 1
 SELECT device_id AS dev, resident_id AS res, hub_id AS hub, category AS cat FROM load_cycle_pairs WHERE k = :k \gset
-SELECT role, organisation_id, active, token_epoch, ARRAY(SELECT user_hubs.hub_id FROM user_hubs WHERE user_hubs.user_id = users.id) FROM users WHERE id = :user_id LIMIT 1;
+SELECT role, organisation_id, active, token_epoch, hub_ids, scheme_active, sale_price_pence, household_rule_months, refund_window_days, sim_limit_per_resident, retention_months, receipt_prefix FROM confirm_caller(:scheme_id, :user_id, NULL);
 BEGIN;
 SELECT * FROM residents WHERE id = :res LIMIT 1 FOR UPDATE;
 SELECT * FROM devices WHERE id = :dev LIMIT 1;

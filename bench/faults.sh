@@ -51,7 +51,7 @@ as_pg initdb -D "$work/pg" -A trust -U postgres >/dev/null
 as_pg pg_ctl -D "$work/pg" -l "$work/pg.log" -o "-k $work -c listen_addresses='' -p 5439 -c fsync=off" start >/dev/null
 url="postgres://postgres@/postgres?host=$work&port=5439"
 start_service "$work/restart.log" DATABASE_URL="$url" TECH4ALL_DB_POOL_SIZE=32
-as_pg psql -X -q -v devices="$devices" -v out="$work/pools" -f bench/seed.sql "$url" >/dev/null
+seed_load "$devices" "$work/pools" "$url"
 token=$(staff_token)
 load "$token" --scenario mixed --pool "$work/pools" --seconds 30 >"$work/restart.txt" &
 loadgen=$!
@@ -96,7 +96,7 @@ mkdir -m 755 "$work/embedded"
 rm -f "$work/pools/"*
 start_service "$work/kill.log" TECH4ALL_DATA_DIR="$work/embedded" TECH4ALL_DB_POOL_SIZE=32
 eurl="postgres://tech4all@/tech4all?host=$work/embedded/run&port=5432"
-as_pg psql -X -q -v devices="$devices" -v out="$work/pools" -f bench/seed.sql "$eurl" >/dev/null
+seed_load "$devices" "$work/pools" "$eurl"
 token=$(staff_token)
 load "$token" --scenario mixed --pool "$work/pools" --seconds 12 >"$work/kill.txt" &
 loadgen=$!

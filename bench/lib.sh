@@ -27,3 +27,12 @@ staff_token() {
   curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
     -d '{"email":"staff@tech4all.test","password":"tech4all-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+
+# seed_load DEVICES OUT URL: bench/seed.sql's load data on top of the demo, its pools written to
+# OUT. The seed works as the service's role (row-level security scoping it to the first scheme);
+# on these throwaway databases that role may create the seed's load_* tables.
+seed_load() {
+  as_pg psql -X -q -c "GRANT CREATE ON SCHEMA public TO tech4all_app" "$3"
+  as_pg psql -X -q -v devices="$1" -v out="$2" -f bench/seed.sql "$3" >/dev/null
+  as_pg psql -X -q -c "ANALYZE" "$3"
+}

@@ -11,7 +11,8 @@
 #   cargo build --release --bin tech4all --example loadgen
 #   bash bench/load.sh [devices=10000] [connections=32] [seconds=20]
 #
-# BENCH_SCENARIOS="device-by-id checkout" runs only those scenarios; BENCH_POOL=16 sizes the
+# BENCH_SCENARIOS="device-by-id checkout" runs only those scenarios; BENCH_SCHEMES=10 puts nine
+# more schemes of as many devices beside the measured one (bench/schemes.sql); BENCH_POOL=16 sizes the
 # service's pool (default: one connection per client). BENCH_PROFILE=1 also samples the whole
 # machine with perf during each scenario and prints PROFILE lines: the share of time by program
 # and library, and the hottest functions.
@@ -31,7 +32,21 @@ start_service "$data/service.log" TECH4ALL_DATA_DIR="$data" TECH4ALL_DB_POOL_SIZ
 
 url="postgres://tech4all@/tech4all?host=$data/run&port=5432"
 start=$(date +%s)
-as_pg psql -X -q -v devices="$devices" -v out="$data/pools" -f bench/seed.sql "$url" >/dev/null
+# BENCH_SCHEMES=10: nine more schemes of as many devices each first, so the measured scheme
+# shares every table with them (only its own rows are read).
+for i in $(seq 2 "${BENCH_SCHEMES:-1}"); do
+  code=$(printf 'B%02d' "$i")
+  as_pg psql -X -q -v scheme="$(python3 -c 'import uuid; print(uuid.uuid4())')" -v code="$code" \
+    -v staff="staff-$code@bench.test" -f bench/schemes.sql "$url" >/dev/null
+  scheme=$(as_pg psql -X -q -t -A -c "SELECT id FROM schemes WHERE code = '$code'" "$url")
+  mkdir -m 777 -p "$data/pools-$code"
+  as_pg psql -X -q -c "GRANT CREATE ON SCHEMA public TO tech4all_app" "$url"
+  as_pg psql -X -q -v devices="$devices" -v out="$data/pools-$code" -v scheme="$scheme" -v staff="staff-$code@bench.test" \
+    -f bench/seed.sql "$url" >/dev/null
+  as_pg psql -X -q -c "DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'load\\_%' LOOP EXECUTE format('DROP TABLE %I', t); END LOOP; END \$\$" "$url"
+  echo "SEED scheme=$code devices=$devices seconds=$(( $(date +%s) - start ))"
+done
+seed_load "$devices" "$data/pools" "$url"
 echo "SEED devices=$devices seconds=$(( $(date +%s) - start ))"
 staff_id=$(as_pg psql -X -q -t -A -c "SELECT id FROM users WHERE email = 'staff@tech4all.test'" "$url")
 token=$(staff_token)
@@ -44,7 +59,9 @@ pg() {
   local label=$1
   shift
   rm -f "$data"/pgbench/pgbench_log.*
-  (cd "$data/pgbench" && as_pg pgbench -n -c "$connections" -j 2 -T "$seconds" -M prepared -l -D user_id="$staff_id" "$@" "$url") 2>&1 |
+  # As the service's role, so row-level security costs pgbench what it costs the service.
+  (cd "$data/pgbench" && as_pg env PGOPTIONS='-c role=tech4all_app' pgbench -n -c "$connections" -j 2 -T "$seconds" \
+    -M prepared -l -D user_id="$staff_id" -D scheme_id=00000000-0000-7000-8000-000000000001 "$@" "$url") 2>&1 |
     grep -E '^(tps|latency average|number of failed)' | sed "s/^/PGBENCH $label devices=$devices /"
   # Per-transaction latencies (µs, third field of pgbench's log): the p50 and p99 beside the service's.
   cat "$data"/pgbench/pgbench_log.* | awk '{print $3}' | sort -n |

@@ -6,7 +6,23 @@
 -- sim-residents.txt with a hub for each resident, donors.txt with a donor and hub per line).
 --
 --   psql -v devices=100000 -v out=/tmp/pools -f bench/seed.sql
+--
+-- By default into the demo's first scheme (Trafford's) for its hub staff member; -v scheme=<id>
+-- -v staff=<email> seeds another scheme (bench/schemes.sql gives one what the demo would).
 \set ON_ERROR_STOP on
+-- As the service works: its role, in the first scheme (Trafford's), under row-level security, so
+-- every lookup below sees that scheme only (the demo also holds Stockport). The benchmark's
+-- database lets that role create the load_* tables (bench/load.sh grants it).
+\if :{?scheme}
+\else
+\set scheme 00000000-0000-7000-8000-000000000001
+\endif
+\if :{?staff}
+\else
+\set staff staff@tech4all.test
+\endif
+SET ROLE tech4all_app;
+SELECT set_config('tech4all.scheme_id', :'scheme', false);
 SELECT setseed(0.2026);
 
 INSERT INTO hubs (id, name, kind, ward_id)
@@ -15,7 +31,7 @@ SELECT gen_random_uuid(), 'Load hub ' || lpad(g::text, 2, '0'), 'library',
 FROM generate_series(1, 40) g;
 CREATE TABLE load_hubs AS SELECT row_number() OVER (ORDER BY name) - 1 AS n, id FROM hubs WHERE name LIKE 'Load hub %';
 INSERT INTO user_hubs (user_id, hub_id)
-SELECT u.id, h.id FROM users u CROSS JOIN load_hubs h WHERE u.email = 'staff@tech4all.test';
+SELECT u.id, h.id FROM users u CROSS JOIN load_hubs h WHERE u.email = :'staff';
 
 -- One donation per hub from the demo's donors.
 CREATE TABLE load_donations AS

@@ -23,7 +23,7 @@ service=
 trap '[ -n "$service" ] && { kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; }; rm -rf "$data"' EXIT
 start_service "$data/service.log" TECH4ALL_DATA_DIR="$data" TECH4ALL_DB_POOL_SIZE=32
 url="postgres://tech4all@/tech4all?host=$data/run&port=5432"
-as_pg psql -X -q -v devices="$devices" -v out="$data/pools" -f bench/seed.sql "$url" >/dev/null
+seed_load "$devices" "$data/pools" "$url"
 token=$(staff_token)
 ( while kill -0 $service 2>/dev/null; do ps -o rss= -p $service; sleep 1; done ) >"$data/rss.txt" &
 ./target/release/examples/loadgen --base "$base" --token "$token" --connections "$connections" --seconds "$seconds" \
