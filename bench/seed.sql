@@ -50,8 +50,13 @@ SELECT g AS n, gen_random_uuid() AS id, (g / 20) % 40 AS hub_n,
        CASE WHEN g % 7 = 0 THEN 'tablet' ELSE 'laptop' END AS category
 FROM generate_series(1, :devices) g;
 CREATE UNIQUE INDEX ON load_devices (n);
-INSERT INTO devices (id, serial_number, make, model, category, weight_g, hub_id, donation_id)
-SELECT d.id, 'LOAD' || d.n, 'Dell', 'Latitude 5490', d.category, 1400 + d.n % 300, h.id, o.id
+-- The scheme's asset tags for them in one block, as a manifest import takes them (one counter
+-- update, not one per device).
+SELECT reserve_numbers('asset_tag', :devices) AS first_tag,
+       (SELECT asset_tag_prefix FROM schemes WHERE id = current_scheme()) AS tag_prefix \gset
+INSERT INTO devices (id, asset_tag, serial_number, make, model, category, weight_g, hub_id, donation_id)
+SELECT d.id, scheme_number(:'tag_prefix', :first_tag + d.n - 1), 'LOAD' || d.n, 'Dell', 'Latitude 5490', d.category,
+       1400 + d.n % 300, h.id, o.id
 FROM load_devices d JOIN load_hubs h ON h.n = d.hub_n JOIN load_donations o ON o.n = d.hub_n;
 
 CREATE TABLE load_jobs AS
@@ -112,8 +117,10 @@ CREATE TABLE load_residents AS
 SELECT g AS n, gen_random_uuid() AS id, (SELECT array_agg(id ORDER BY n) FROM load_hubs)[1 + g % 40] AS hub_id
 FROM generate_series(1, :devices) g;
 CREATE UNIQUE INDEX ON load_residents (n);
-INSERT INTO residents (id, name, postcode, ward_id, eligibility, eligibility_verified_on, registered_at_hub_id)
-SELECT r.id, 'Load Resident ' || r.n, 'M32 0TH', (SELECT array_agg(id ORDER BY name) FROM wards)[1 + r.n % 21],
+SELECT reserve_numbers('resident_reference', :devices) AS first_reference \gset
+INSERT INTO residents (id, reference, name, postcode, ward_id, eligibility, eligibility_verified_on, registered_at_hub_id)
+SELECT r.id, scheme_number('R', :first_reference + r.n - 1), 'Load Resident ' || r.n, 'M32 0TH',
+       (SELECT array_agg(id ORDER BY name) FROM wards)[1 + r.n % 21],
        'universal_credit', current_date - 300, r.hub_id
 FROM load_residents r;
 
@@ -156,7 +163,10 @@ SELECT gen_random_uuid(), s.id, r.id, b.hub_id, current_date - 30, current_date 
 FROM (SELECT *, row_number() OVER (ORDER BY n) AS k FROM load_sims WHERE allocated) s
 JOIN load_batches b ON b.id = s.batch_id
 JOIN load_residents r ON r.n = (SELECT count(*) FROM load_placed) + s.k;
+-- Statistics as the owner (the service's role may not analyze tables it does not own).
+RESET ROLE;
 ANALYZE;
+SET ROLE tech4all_app;
 
 -- Pools: ready devices for reads, lists, check-outs and sales, and residents with nothing yet
 -- (after the borrowers, buyers and SIM holders) to pair them with.
