@@ -122,29 +122,7 @@ pub fn seed_year(conn: &mut PgConnection, scheme: SchemeId) -> Result<(), ApiErr
         if already > 0 {
             return Ok(());
         }
-        for (name, score) in WARDS {
-            diesel::insert_into(wards::table)
-                .values((wards::id.eq(new_id()), wards::name.eq(name), wards::deri_score.eq(score)))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
-        }
-        let mut hub_ids = Vec::new();
-        for (name, kind, address, postcode, ward) in HUBS {
-            let ward_id: Option<Uuid> =
-                wards::table.filter(wards::name.eq(ward)).select(wards::id).first(conn).optional()?;
-            let id = new_id();
-            diesel::insert_into(hubs::table)
-                .values((
-                    hubs::id.eq(id),
-                    hubs::name.eq(name),
-                    hubs::kind.eq(kind),
-                    hubs::address.eq(address),
-                    hubs::postcode.eq(postcode),
-                    hubs::ward_id.eq(ward_id),
-                ))
-                .execute(conn)?;
-            hub_ids.push(id);
-        }
+        let hub_ids = places(conn, WARDS, HUBS)?;
         let partner_org = new_id();
         diesel::insert_into(organisations::table)
             .values((
@@ -181,6 +159,38 @@ pub fn seed_year(conn: &mut PgConnection, scheme: SchemeId) -> Result<(), ApiErr
         loans::seed(conn, partner_org)?;
         Ok(())
     })
+}
+
+/// A demo scheme's wards and hubs (each hub in its named ward); returns the hubs' ids in order.
+fn places(
+    conn: &mut PgConnection,
+    ward_list: &[(&str, f64)],
+    hub_list: &[(&str, HubKind, &str, &str, &str)],
+) -> Result<Vec<Uuid>, ApiError> {
+    for (name, score) in ward_list {
+        diesel::insert_into(wards::table)
+            .values((wards::id.eq(new_id()), wards::name.eq(name), wards::deri_score.eq(score)))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    let mut hub_ids = Vec::new();
+    for (name, kind, address, postcode, ward) in hub_list {
+        let ward_id: Option<Uuid> =
+            wards::table.filter(wards::name.eq(ward)).select(wards::id).first(conn).optional()?;
+        let id = new_id();
+        diesel::insert_into(hubs::table)
+            .values((
+                hubs::id.eq(id),
+                hubs::name.eq(name),
+                hubs::kind.eq(kind),
+                hubs::address.eq(address),
+                hubs::postcode.eq(postcode),
+                hubs::ward_id.eq(ward_id),
+            ))
+            .execute(conn)?;
+        hub_ids.push(id);
+    }
+    Ok(hub_ids)
 }
 
 /// What `serve --demo` prints so a newcomer can sign in straight away.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
 use crate::db::new_id;
-use crate::db::schema::{donations, hubs, organisations, refurbishment_jobs as jobs, wards, wipe_records};
+use crate::db::schema::{donations, hubs, organisations, refurbishment_jobs as jobs, wipe_records};
 use crate::devices::models::{Action, Category, Change, DeviceStatus, Move, NewDevice, StorageType};
 use crate::devices::repo::{self as devices_repo, history, moves};
 use crate::handover::Handover;
@@ -54,28 +54,7 @@ pub fn seed(conn: &mut PgConnection) -> Result<(), ApiError> {
             return Ok(());
         }
         crate::loan_rules::repo::insert_default(conn)?;
-        let mut hub_ids = Vec::new();
-        for (name, score) in WARDS {
-            diesel::insert_into(wards::table)
-                .values((wards::id.eq(new_id()), wards::name.eq(name), wards::deri_score.eq(score)))
-                .execute(conn)?;
-        }
-        for (name, kind, address, postcode, ward) in HUBS {
-            let ward_id: Option<Uuid> =
-                wards::table.filter(wards::name.eq(ward)).select(wards::id).first(conn).optional()?;
-            let id = new_id();
-            diesel::insert_into(hubs::table)
-                .values((
-                    hubs::id.eq(id),
-                    hubs::name.eq(name),
-                    hubs::kind.eq(kind),
-                    hubs::address.eq(address),
-                    hubs::postcode.eq(postcode),
-                    hubs::ward_id.eq(ward_id),
-                ))
-                .execute(conn)?;
-            hub_ids.push(id);
-        }
+        let hub_ids = super::places(conn, WARDS, HUBS)?;
         accounts(conn, hub_ids[0])?;
         donation(conn, hub_ids[0])
     })

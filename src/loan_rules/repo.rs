@@ -72,8 +72,8 @@ pub fn insert_default(conn: &mut PgConnection) -> QueryResult<LoanRule> {
 }
 
 /// Changes the caller's scheme's default rule (as part of the scheme's settings, whose version
-/// guards the change).
-pub fn update_default(conn: &mut PgConnection, patch: &UpdateLoanRule) -> QueryResult<LoanRule> {
+/// guards the change); `None` if the rule itself changed meanwhile (`PATCH /loan-rules/{id}`).
+pub fn update_default(conn: &mut PgConnection, patch: &UpdateLoanRule) -> QueryResult<Option<LoanRule>> {
     let rule = default_rule(conn)?;
-    update(conn, rule.id, rule.version, patch)?.ok_or(diesel::result::Error::NotFound)
+    update(conn, rule.id, rule.version, patch)
 }

@@ -174,7 +174,9 @@ pub async fn update_own(
             }
             let row = repo::update_settings(conn, version, &patch)?.ok_or_else(ApiError::precondition_failed)?;
             let loans = match &patch.loan_defaults {
-                Some(loans) => crate::loan_rules::repo::update_default(conn, loans)?,
+                Some(loans) => {
+                    crate::loan_rules::repo::update_default(conn, loans)?.ok_or_else(ApiError::precondition_failed)?
+                }
                 None => crate::loan_rules::repo::default_rule(conn)?,
             };
             Ok(SchemeSettings::new(row, loans))
