@@ -24,6 +24,12 @@ WITH status_events AS (
            coalesce(sum(sales_refunded), 0) AS refunded, coalesce(sum(loans_made), 0) AS lent,
            coalesce(sum(sims_allocated), 0) AS sims, coalesce(sum(takings_pence), 0) AS takings
     FROM distribution_rollup
+), handovers AS (
+    SELECT device_id, occurred_at, lag(occurred_at) OVER (PARTITION BY device_id ORDER BY occurred_at, id) AS before
+    FROM device_events WHERE to_status IN ('on_loan', 'sold') AND from_status IS DISTINCT FROM to_status
+), sanitised AS (
+    SELECT device_id, performed_at FROM wipe_records WHERE verified
+    UNION ALL SELECT device_id, performed_at FROM device_resets WHERE verified
 ), reach AS (
     SELECT coalesce(sum(devices_sold), 0) AS sold, coalesce(sum(devices_lent), 0) AS lent, coalesce(sum(sims), 0) AS sims
     FROM reach_rollup
@@ -49,6 +55,11 @@ UNION ALL SELECT 'device whose history does not end in its status', count(*) FRO
     LEFT JOIN last_event e ON e.device_id = d.id WHERE e.to_status IS DISTINCT FROM d.status
 UNION ALL SELECT 'history step that does not start where the one before ended', count(*) FROM status_events
     WHERE previous IS NOT NULL AND from_status IS DISTINCT FROM previous
+UNION ALL SELECT 'device handed to the next person without a reset or wipe since the last', count(*)
+    FROM handovers h JOIN devices d ON d.id = h.device_id
+    WHERE h.before IS NOT NULL AND category_has_storage(d.category)
+      AND NOT EXISTS (SELECT 1 FROM sanitised s
+                      WHERE s.device_id = h.device_id AND s.performed_at > h.before AND s.performed_at <= h.occurred_at)
 UNION ALL SELECT 'device sold or lent without its reuse in the ledger', count(*) FROM devices d
     WHERE (EXISTS (SELECT 1 FROM sales s WHERE s.device_id = d.id) OR EXISTS (SELECT 1 FROM loans l WHERE l.device_id = d.id))
       AND NOT EXISTS (SELECT 1 FROM impact_ledger x WHERE x.device_id = d.id AND x.kind = 'reused')

@@ -120,6 +120,86 @@ impl FromSql<sql_types::Date, Pg> for Date {
     }
 }
 
+/// A day of the week, as hubs' opening hours name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub fn of(day: NaiveDate) -> Self {
+        use chrono::Datelike;
+        match day.weekday() {
+            chrono::Weekday::Mon => Self::Monday,
+            chrono::Weekday::Tue => Self::Tuesday,
+            chrono::Weekday::Wed => Self::Wednesday,
+            chrono::Weekday::Thu => Self::Thursday,
+            chrono::Weekday::Fri => Self::Friday,
+            chrono::Weekday::Sat => Self::Saturday,
+            chrono::Weekday::Sun => Self::Sunday,
+        }
+    }
+}
+
+/// A time of day on the wall clock, written `HH:MM` (24-hour, `00:00` to `23:59`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime(u16);
+
+pub const CLOCK_TIME_MESSAGE: &str = "must be a time written HH:MM, from 00:00 to 23:59";
+
+impl ClockTime {
+    pub fn parse(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 5 || b[2] != b':' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
+            return None;
+        }
+        let (h, m) = (
+            u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0'),
+            u16::from(b[3] - b'0') * 10 + u16::from(b[4] - b'0'),
+        );
+        (h < 24 && m < 60).then_some(Self(h * 60 + m))
+    }
+
+    pub const fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl de::Visitor<'_> for Visitor {
+            type Value = ClockTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a time written HH:MM")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<ClockTime, E> {
+                ClockTime::parse(text).ok_or_else(|| E::custom(CLOCK_TIME_MESSAGE))
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +243,16 @@ mod tests {
         for lax in ["2026-1-1", "2026-01-1", "26-01-01", "2026/01/01", " 2026-01-01", "2026-02-30", "+2026-01-01"] {
             assert_eq!(Date::parse(lax), None, "{lax}");
         }
+    }
+
+    #[test]
+    fn clock_times_are_strict_and_round_trip() {
+        assert_eq!(ClockTime::parse("09:30").map(ClockTime::minutes), Some(570));
+        assert_eq!(ClockTime::parse("23:59").map(|t| t.to_string()), Some("23:59".to_owned()));
+        for lax in ["9:30", "24:00", "12:60", "12.30", "12:3", " 12:30", "1230"] {
+            assert_eq!(ClockTime::parse(lax), None, "{lax}");
+        }
+        assert_eq!(Weekday::of(date(2026, 12, 25)), Weekday::Friday);
     }
 
     #[test]

@@ -113,6 +113,8 @@ typed_ids! {
     JobId,
     /// A recorded data wipe.
     WipeId,
+    /// A reset of a device at the counter, between one person and the next.
+    ResetId,
     /// A batch of SIM cards or data vouchers.
     BatchId,
     /// One SIM card or data voucher.

@@ -25,6 +25,7 @@ pub mod loans;
 pub mod organisations;
 pub mod refurbishment;
 pub mod reports;
+pub mod resets;
 pub mod residents;
 pub mod sales;
 pub mod sales_sessions;
@@ -65,6 +66,7 @@ pub fn route_table() -> RouteTable {
     loan_rules::routes(&mut table);
     loans::routes(&mut table);
     holds::routes(&mut table);
+    resets::routes(&mut table);
     impact::routes(&mut table);
     reports::routes(&mut table);
     table

@@ -29,6 +29,20 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        opening_hours -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    closures (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        hub_id -> Nullable<Uuid>,
+        starts_on -> Date,
+        ends_on -> Date,
+        reason -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -139,6 +153,22 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        handed_over_at -> Nullable<Timestamptz>,
+        sanitised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    device_resets (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        device_id -> Uuid,
+        method -> Text,
+        verified -> Bool,
+        notes -> Nullable<Text>,
+        performed_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 

@@ -93,8 +93,8 @@ fn give_back(
         .execute(conn)?;
     let row = devices_repo::find(conn, device.into())?.ok_or_else(|| ApiError::not_found("device"))?;
     let mv = Move::new("returned").action(Action::ReturnInGoodOrder).details(json!({ "loan_id": loan })).at(at);
-    moves::apply(conn, &Handover, &row, None, mv)?;
-    Ok(())
+    let returned = moves::apply(conn, &Handover, &row, None, mv)?;
+    super::reset_at_counter(conn, &returned, at)
 }
 
 pub fn seed(conn: &mut PgConnection, refurbisher: Uuid) -> Result<(), ApiError> {

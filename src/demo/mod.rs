@@ -22,10 +22,10 @@ mod stockport;
 use crate::auth::Role;
 use crate::bootstrap::DEMO_PASSWORD;
 use crate::db::new_id;
-use crate::db::schema::{hubs, organisations, wards};
+use crate::db::schema::{closures, hubs, organisations, wards};
 use crate::http::ApiError;
 use crate::http::in_transaction;
-use crate::hubs::models::HubKind;
+use crate::hubs::models::{HubKind, OpeningHours, Session};
 use crate::ids::SchemeId;
 use crate::users::handlers::accounts::create_account;
 use crate::users::{models::CreateUser, repo as users_repo};
@@ -186,11 +186,57 @@ fn places(
                 hubs::address.eq(address),
                 hubs::postcode.eq(postcode),
                 hubs::ward_id.eq(ward_id),
+                hubs::opening_hours.eq(opening_hours(*kind)),
             ))
             .execute(conn)?;
         hub_ids.push(id);
     }
+    bank_holidays(conn)?;
     Ok(hub_ids)
+}
+
+/// A demo hub's week by its kind: libraries Monday to Saturday (Wednesday mornings only),
+/// community centres and the warehouse on weekdays; pop-up venues open for their sessions only.
+fn opening_hours(kind: HubKind) -> Option<OpeningHours> {
+    use crate::calendar::{ClockTime, Weekday::*};
+    let week = |days: &[crate::calendar::Weekday], opens: &str, closes: &str| -> Vec<Session> {
+        let at = |t: &str| ClockTime::parse(t).unwrap_or_else(|| unreachable!("a fixed time"));
+        days.iter().map(|day| Session { day: *day, opens: at(opens), closes: at(closes) }).collect()
+    };
+    let sessions = match kind {
+        HubKind::Library => {
+            let mut days = week(&[Monday, Tuesday, Thursday, Friday, Saturday], "09:30", "17:00");
+            days.extend(week(&[Wednesday], "09:30", "13:00"));
+            days
+        }
+        HubKind::CommunityCentre => week(&[Monday, Tuesday, Wednesday, Thursday, Friday], "10:00", "16:00"),
+        HubKind::Warehouse | HubKind::PartnerSite => {
+            week(&[Monday, Tuesday, Wednesday, Thursday, Friday], "08:00", "16:00")
+        }
+        HubKind::Popup => return None,
+    };
+    Some(OpeningHours(sessions))
+}
+
+/// Christmas Day and New Year's Day coming next, for every hub of the scheme.
+fn bank_holidays(conn: &mut PgConnection) -> Result<(), ApiError> {
+    use chrono::Datelike;
+    let today = crate::calendar::local_date(chrono::Utc::now());
+    let christmas = chrono::NaiveDate::from_ymd_opt(today.year(), 12, 25).filter(|d| *d >= today);
+    let christmas = christmas.or_else(|| chrono::NaiveDate::from_ymd_opt(today.year() + 1, 12, 25));
+    let new_year = chrono::NaiveDate::from_ymd_opt(today.year() + 1, 1, 1);
+    for (day, reason) in [(christmas, "Christmas Day"), (new_year, "New Year's Day")] {
+        let Some(day) = day else { continue };
+        diesel::insert_into(closures::table)
+            .values((
+                closures::id.eq(new_id()),
+                closures::starts_on.eq(day),
+                closures::ends_on.eq(day),
+                closures::reason.eq(reason),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// What `serve --demo` prints so a newcomer can sign in straight away.
@@ -214,4 +260,17 @@ pub fn credentials(admin_email: &str) -> String {
         refurbishment::DEMO_API_KEY
     ));
     text
+}
+
+/// A device back from a resident, reset at the counter the day it came back (DESIGN §10), so it
+/// can go to the next person.
+fn reset_at_counter(
+    conn: &mut PgConnection,
+    device: &crate::devices::models::DeviceRow,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    use crate::resets::models::{NewReset, ResetMethod};
+    let reset = NewReset { method: ResetMethod::FactoryReset, verified: true, notes: None, performed_at: Some(at) };
+    crate::resets::handlers::after_return(conn, &crate::handover::Handover, device, Some(&reset), None)?;
+    Ok(())
 }

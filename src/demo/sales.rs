@@ -281,8 +281,8 @@ fn refund(conn: &mut PgConnection, sale: Uuid, device: Uuid, hub: Uuid, on: Date
     let mut mv =
         Move::new("refunded").action(Action::Refund).details(json!({ "sale_id": sale, "faulty": false })).at(on);
     mv.hub_id = Some(Some(hub.into()));
-    moves::apply(conn, &Handover, &row, None, mv)?;
-    Ok(())
+    let refunded = moves::apply(conn, &Handover, &row, None, mv)?;
+    super::reset_at_counter(conn, &refunded, on)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ crate::text_enum! {
         Ready => "ready",
         Reserved => "reserved",
         OnLoan => "on_loan",
+        AwaitingReset => "awaiting_reset",
         Sold => "sold",
         BeyondRepair => "beyond_repair",
         Recycled => "recycled",
@@ -44,6 +45,7 @@ crate::text_enum! {
         Refund => "refund",
         RefundFaulty => "refund_faulty",
         MarkLost => "mark_lost",
+        Reset => "reset",
     }
 }
 
@@ -61,6 +63,7 @@ impl DeviceStatus {
             DeviceStatus::Received
                 | DeviceStatus::AwaitingRefurbishment
                 | DeviceStatus::Ready
+                | DeviceStatus::AwaitingReset
                 | DeviceStatus::BeyondRepair
         )
     }
@@ -128,6 +131,10 @@ pub struct DeviceRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When it last went to a resident (lent or sold).
+    pub handed_over_at: Option<DateTime<Utc>>,
+    /// When it was last verifiably wiped or reset.
+    pub sanitised_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -158,6 +165,8 @@ impl DeviceRow {
             version: 1,
             created_at: now,
             updated_at: now,
+            handed_over_at: None,
+            sanitised_at: None,
         }
     }
 }
@@ -186,6 +195,11 @@ pub struct Device {
     pub donation_id: Option<DonationId>,
     /// Lifecycle actions the status allows now.
     pub allowed_actions: Vec<Action>,
+    /// When it last went to a resident (lent or sold); it must be reset or wiped again after this
+    /// before it goes to anyone else.
+    pub handed_over_at: Option<DateTime<Utc>>,
+    /// When it was last verifiably wiped or reset.
+    pub sanitised_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -214,6 +228,8 @@ impl From<DeviceRow> for Device {
             hub_id: r.hub_id,
             transfer_to_hub_id: r.transfer_to_hub_id,
             donation_id: r.donation_id,
+            handed_over_at: r.handed_over_at,
+            sanitised_at: r.sanitised_at,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

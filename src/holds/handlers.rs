@@ -43,6 +43,8 @@ pub fn offer(
     let mv = Move::new("reserved_for_hold").action(Action::Reserve).details(json!({ "hold_id": hold.id }));
     let reserved = moves::apply(conn, effects, device, actor, mv)?;
     let until = rules::kept_until(chrono::Utc::now(), rule.hold_days);
+    let open_day = crate::hubs::handlers::next_open_day(conn, hub, crate::calendar::local_date(until))?;
+    let until = rules::collect_by(until, open_day);
     repo::set_status(conn, &hold, HoldStatus::Ready, Some(device.id), Some(until))?;
     Ok(Some(reserved))
 }
@@ -57,7 +59,8 @@ pub fn match_queue(
     actor: Option<UserId>,
 ) -> Result<(), ApiError> {
     for device in crate::devices::repo::ready_at(conn, hub, category, 100)? {
-        if crate::sales_sessions::repo::set_aside_for(conn, device.id)?.is_some() {
+        if rules::offerable(&device).is_none() || crate::sales_sessions::repo::set_aside_for(conn, device.id)?.is_some()
+        {
             continue;
         }
         if offer(conn, effects, &device, actor)?.is_none() {

@@ -20,9 +20,18 @@ pub enum Refusal {
 /// The hub and category a device can be offered at: a ready device, at rest at a hub.
 pub fn offerable(device: &DeviceRow) -> Option<HubId> {
     match (device.hub_id, device.status, device.transfer_to_hub_id) {
-        (Some(hub), DeviceStatus::Ready, None) => Some(hub),
+        // Not one still carrying its last borrower's data (ready from before resets were kept).
+        (Some(hub), DeviceStatus::Ready, None) if crate::devices::rules::custody::sanitised_for_next(device) => {
+            Some(hub)
+        }
         _ => None,
     }
+}
+
+/// The deadline to collect, moved to the end of the hub's next open day when it falls on a day
+/// the hub is closed (`open_day` is the first open day from the deadline's own).
+pub fn collect_by(until: DateTime<Utc>, open_day: chrono::NaiveDate) -> DateTime<Utc> {
+    if crate::calendar::local_date(until) == open_day { until } else { crate::calendar::end_of_day(open_day) }
 }
 
 /// Until when a device reserved now is kept for its holder.
@@ -48,6 +57,15 @@ mod tests {
     use super::*;
     use crate::devices::models::Category;
     use crate::ids::{HoldId, ResidentId};
+
+    #[test]
+    fn a_deadline_on_a_closed_day_moves_to_the_end_of_the_next_open_one() {
+        use chrono::TimeZone;
+        let sunday_noon = Utc.with_ymd_and_hms(2026, 12, 20, 12, 0, 0).single().expect("valid");
+        let monday = chrono::NaiveDate::from_ymd_opt(2026, 12, 21).expect("valid");
+        assert_eq!(collect_by(sunday_noon, monday), crate::calendar::end_of_day(monday));
+        assert_eq!(collect_by(sunday_noon, sunday_noon.date_naive()), sunday_noon, "open that day: unchanged");
+    }
 
     fn hold(status: HoldStatus, expires_at: Option<DateTime<Utc>>) -> Hold {
         let now = Utc::now();

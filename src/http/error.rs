@@ -302,6 +302,17 @@ impl ResponseError for ApiError {
 }
 
 impl ApiError {
+    /// 409: the device went to someone after it was last reset or wiped (DESIGN §10).
+    pub fn reset_required() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "reset-required",
+            "Reset required",
+            "the device was handed to someone after it was last reset or wiped; record a reset \
+             (POST /api/v1/devices/{id}/resets) or a new verified wipe before it goes to the next person",
+        )
+    }
+
     /// 409 with `Retry-After` for a transaction PostgreSQL cancelled because another one clashed
     /// with it (serialisation failure, deadlock): nothing of it was kept, and a retry will succeed.
     fn concurrent_change() -> Self {
@@ -381,6 +392,7 @@ impl From<DieselError> for ApiError {
                         "Data wipe required",
                         "the device has no verified data wipe on record",
                     ),
+                    DatabaseErrorKind::CheckViolation if constraint == "devices_reset_gate" => Self::reset_required(),
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         let field = info.column_name().unwrap_or("body").to_owned();
                         Self::invalid_field(field, described("violates a rule of the record"))

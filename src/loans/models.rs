@@ -129,6 +129,9 @@ pub struct Return {
     pub notes: Option<String>,
     /// The hub receiving it (defaults to your first hub); any hub may take a return.
     pub hub_id: Option<HubId>,
+    /// The reset done at the counter as it came back (good order only): with it, a verified reset
+    /// makes the device ready at once; without it, the device waits in `awaiting_reset`.
+    pub reset: Option<crate::resets::models::NewReset>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,9 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::auth::Actor;
 use crate::calendar;
 use crate::devices::models::{Action, DeviceStatus};
+use crate::http::{FieldError, Problems};
 use crate::ids::{HubId, ResidentId};
 use crate::loan_rules::models::LoanRule;
-use crate::loans::models::{LoanRow, ReturnCondition};
+use crate::loans::models::{LoanRow, Return, ReturnCondition};
 
 /// Why a loan cannot be made or changed as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +115,26 @@ pub fn checkout(
 /// What a return does to the device: back to stock in good order, to refurbishment otherwise.
 pub fn return_action(condition: ReturnCondition) -> Action {
     if condition == ReturnCondition::Ok { Action::ReturnInGoodOrder } else { Action::ReturnDamaged }
+}
+
+/// A return's own fields: its notes, and a reset only with a device in good order (a damaged one
+/// goes to refurbishment, where a partner's wipe sanitises it).
+pub fn check_return(input: &Return, now: DateTime<Utc>) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::new();
+    if let Some(n) = &input.notes {
+        problems.length("notes", n, 0, 2000);
+    }
+    if let Some(reset) = &input.reset {
+        problems.check(
+            input.condition == ReturnCondition::Ok,
+            "reset",
+            "only a device returned in good order is reset at the counter; a damaged one goes to refurbishment",
+        );
+        if let Err(errors) = crate::resets::rules::check(reset, now) {
+            errors.into_iter().for_each(|e| problems.add(format!("reset.{}", e.field), e.message));
+        }
+    }
+    problems.into_errors()
 }
 
 /// The loan is still open: neither returned nor written off.

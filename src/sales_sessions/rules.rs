@@ -43,8 +43,11 @@ pub fn settable(field: &str, session: &SessionRow, device: &DeviceRow) -> Option
     let ready_there = device.status == DeviceStatus::Ready
         && device.hub_id == Some(session.hub_id)
         && device.transfer_to_hub_id.is_none();
-    (!ready_there)
-        .then(|| FieldError::new(field, format!("must be ready at the session's hub (it is {})", device.status)))
+    if !ready_there {
+        return Some(FieldError::new(field, format!("must be ready at the session's hub (it is {})", device.status)));
+    }
+    (!crate::devices::rules::custody::sanitised_for_next(device))
+        .then(|| FieldError::new(field, "was handed to someone since it was last reset or wiped; record a reset first"))
 }
 
 #[cfg(test)]

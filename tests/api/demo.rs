@@ -48,6 +48,28 @@ async fn the_demo_reproduces_a_year_of_the_scheme_in_every_report() {
     assert!(broken.len() >= 10, "every check ran: {broken:?}");
     let failing: Vec<&Invariant> = broken.iter().filter(|i| i.broken != 0).collect();
     assert!(failing.is_empty(), "{failing:?}");
+
+    // Every device that came back in good order was reset at the counter before anyone else had it.
+    #[derive(QueryableByName)]
+    struct Resets {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        resets: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        returns: i64,
+    }
+    let counted = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM device_resets WHERE verified) AS resets, \
+                (SELECT count(*) FROM loans WHERE return_condition = 'ok') \
+                + (SELECT count(*) FROM sales WHERE refunded_at IS NOT NULL AND NOT refund_faulty) AS returns",
+    )
+    .get_result::<Resets>(&mut app.conn())
+    .expect("counts");
+    assert!(
+        counted.returns > 0 && counted.resets == counted.returns,
+        "{} resets for {} returns",
+        counted.resets,
+        counted.returns
+    );
 }
 
 #[derive(Debug, QueryableByName)]

@@ -62,6 +62,8 @@ async fn a_sale_records_the_devices_saving_once_whatever_refunds_and_resales_fol
         .await,
     )
     .await;
+    let reset = json!({"method": "factory_reset", "verified": true});
+    json_ok(app.post_json(&format!("/api/v1/devices/{device}/resets"), Some(&staff.token), &reset).await).await;
     let other = app.resident(&staff.token, "Second Buyer").await;
     json_ok(
         app.post_json(
@@ -107,7 +109,7 @@ async fn a_loan_counts_once_across_returns_and_re_loans_and_recycling_counts_lan
             app.post_json(
                 &format!("/api/v1/loans/{}/return", loan["id"].as_str().expect("id")),
                 Some(&staff.token),
-                &json!({"condition": "ok"}),
+                &json!({"condition": "ok", "reset": {"method": "reimage", "verified": true}}),
             )
             .await,
         )

@@ -174,7 +174,11 @@ async fn a_device_returns_at_any_hub_and_a_damaged_one_goes_to_refurbishment() {
     assert_eq!(returned["state"], "returned");
     assert_eq!(returned["returned_to_hub_id"], other_hub.to_string());
     let view = json_ok(app.get(&format!("/api/v1/devices/{device}"), Some(&other_staff.token)).await).await;
-    assert_eq!((view["status"].clone(), view["hub_id"].clone()), (json!("ready"), json!(other_hub.to_string())));
+    // Back in good order: held where it came back, waiting for its reset before anyone else has it.
+    assert_eq!(
+        (view["status"].clone(), view["hub_id"].clone()),
+        (json!("awaiting_reset"), json!(other_hub.to_string()))
+    );
     let problem =
         assert_problem(action(&app, &other_staff.token, id, "return", &json!({"condition": "ok"})).await, 409).await;
     assert_eq!(problem["type"], "/problems/loan-closed");
@@ -234,7 +238,14 @@ async fn holds_queue_in_order_reserve_for_the_first_expire_and_pass_to_the_next(
     .await;
 
     json_ok(
-        action(&app, &l.staff.token, loan["id"].as_str().expect("id"), "return", &json!({"condition": "ok"})).await,
+        action(
+            &app,
+            &l.staff.token,
+            loan["id"].as_str().expect("id"),
+            "return",
+            &json!({"condition": "ok", "reset": {"method": "factory_reset", "verified": true}}),
+        )
+        .await,
     )
     .await;
     assert_eq!(device_status(&app, &l.staff.token, device).await, "reserved");

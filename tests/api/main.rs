@@ -3,6 +3,7 @@
 mod architecture;
 mod auth;
 mod collection;
+mod counter;
 mod demo;
 mod devices;
 mod donations;

@@ -17,6 +17,7 @@ fn concrete(path: &str, id: Uuid) -> String {
         .replace("{key_id}", &Uuid::now_v7().to_string())
         .replace("{user_id}", &Uuid::now_v7().to_string())
         .replace("{tag}", "T4A-999999")
+        .replace("{reset_id}", &Uuid::now_v7().to_string())
 }
 
 #[actix_web::test]
@@ -88,6 +89,8 @@ pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         ("PATCH", "/api/v1/loan-rules/{id}") => json!({"loan_days": 28}),
         ("POST", "/api/v1/loans") => json!({"device_id": Uuid::now_v7(), "resident_id": Uuid::now_v7()}),
         ("POST", "/api/v1/loans/{id}/return") => json!({"condition": "ok", "hub_id": hub}),
+        ("POST", "/api/v1/closures") => json!({"starts_on": "2026-12-25", "reason": "Christmas Day"}),
+        ("POST", "/api/v1/devices/{id}/resets") => json!({"method": "factory_reset", "verified": true}),
         ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
         ("POST", "/api/v1/impact/factor-sets") => {
             let factors: serde_json::Map<String, Value> = tech4all::devices::models::Category::ALL
@@ -134,10 +137,11 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
             && ((read && path.starts_with("/api/v1/organisations"))
                 || path.starts_with("/api/v1/donations")
                 || path.starts_with("/api/v1/devices")))
+        || (role == Role::HubStaff && read && path.starts_with("/api/v1/closures"))
         || (role == Role::Partner
             && read
             && (path == "/api/v1/organisations/{id}"
-                || (path.starts_with("/api/v1/devices/") && path != "/api/v1/devices")))
+                || (path.starts_with("/api/v1/devices/") && path != "/api/v1/devices" && !path.contains("/resets"))))
         || refurbishment(role, method, path)
         || (role == Role::HubStaff
             && (path.starts_with("/api/v1/residents")

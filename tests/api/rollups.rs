@@ -82,10 +82,12 @@ async fn rollups_equal_a_recomputation_from_raw_records_after_random_operations(
             (State::Sold(sale), 0..=5) => {
                 let body = json!({"reason": "did not suit"});
                 json_ok(app.post_json(&format!("/api/v1/sales/{sale}/refund"), Some(token), &body).await).await;
+                let reset = json!({"method": "factory_reset", "verified": true});
+                json_ok(app.post_json(&format!("/api/v1/devices/{device}/resets"), Some(token), &reset).await).await;
                 State::Ready
             }
             (State::Lent(loan), 0..=7) => {
-                let body = json!({"condition": "ok", "hub_id": hub});
+                let body = json!({"condition": "ok", "hub_id": hub, "reset": {"method": "reimage", "verified": true}});
                 json_ok(app.post_json(&format!("/api/v1/loans/{loan}/return"), Some(token), &body).await).await;
                 State::Ready
             }

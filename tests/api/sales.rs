@@ -161,13 +161,15 @@ async fn a_refund_within_thirty_days_returns_the_device_and_never_reuses_the_rec
     assert_eq!(refunded["refunded"], true);
     assert_eq!(
         json_ok(app.get(&format!("/api/v1/devices/{device}"), Some(&s.staff.token)).await).await["status"],
-        "ready"
+        "awaiting_reset"
     );
     assert_problem(
         app.post_json(&format!("/api/v1/sales/{id}/refund"), Some(&s.staff.token), &json!({"reason": "again"})).await,
         409,
     )
     .await;
+    let reset = json!({"method": "factory_reset", "verified": true});
+    json_ok(app.post_json(&format!("/api/v1/devices/{device}/resets"), Some(&s.staff.token), &reset).await).await;
 
     // The refunded sale no longer counts for the household rule, and the receipt moves on.
     let resale = json_ok(sell(&app, &s.staff.token, device, s.resident, json!({})).await).await;

@@ -227,6 +227,8 @@ async fn donate_expecting_refusal(app: &TestApp, admin: &TestUser, serial: &str)
 /// Scheme-owned tables with an `id` column, and the text columns that carry a scheme's numbers.
 const WITH_IDS: &[&str] = &[
     "hubs",
+    "closures",
+    "device_resets",
     "wards",
     "organisations",
     "users",
@@ -338,6 +340,7 @@ fn table_of(path: &str) -> &'static str {
         "loan-rules" => "loan_rules",
         "loans" => "loans",
         "holds" => "holds",
+        "closures" => "closures",
         "impact" => "impact_factor_sets",
         other => panic!("no table for the route {path} ({other}); add it here"),
     }
@@ -418,7 +421,9 @@ async fn every_route_refuses_another_schemes_records_for_every_role() {
             }
             let url = if path.contains("{id}") {
                 let id = if path.starts_with("/api/v1/users/") { other_admin.id } else { ids[table_of(&path)] };
-                path.replace("{id}", &id.to_string()).replace("{key_id}", key["id"].as_str().expect("key id"))
+                path.replace("{id}", &id.to_string())
+                    .replace("{key_id}", key["id"].as_str().expect("key id"))
+                    .replace("{reset_id}", &ids["device_resets"].to_string())
             } else {
                 let url = path.replace("{tag}", &tag);
                 match (method.as_str(), foreign_filters(&path, &ids)) {

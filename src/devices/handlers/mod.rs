@@ -47,7 +47,7 @@ impl From<Refusal> for ApiError {
                 ApiError::conflict(format!("the device is already on its way to hub {to}"))
             }
             Refusal::NotInStock { status } => ApiError::conflict(format!(
-                "a device that is {status} cannot be transferred; only received, awaiting_refurbishment, ready or beyond_repair devices can"
+                "a device that is {status} cannot be transferred; only received, awaiting_refurbishment, ready, awaiting_reset or beyond_repair devices can"
             ))
             .with_extension("current_status", status.as_str()),
             Refusal::InactiveHub => ApiError::conflict("to_hub_id: the hub is no longer active"),
@@ -63,6 +63,7 @@ impl From<Refusal> for ApiError {
             // The same answer as for any organisation named for a part it does not play.
             Refusal::NotARecycler => ApiError::conflict("recycler_id: this organisation is not recorded as a recycler")
                 .with_errors(vec![crate::http::FieldError::new("recycler_id", "is not recorded as a recycler")]),
+            Refusal::ResetRequired => ApiError::reset_required(),
         }
     }
 }

@@ -19,7 +19,8 @@ pub async fn list(
     let page = PageRequest::new(filter.limit, filter.cursor)?;
     let body = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
-        let reach = if actor.is_admin() { Reach::Everywhere } else { Reach::Hubs(&actor.hub_ids) };
+        let whole = crate::devices::rules::custody::sees_all_of(&actor, filter.hub_id);
+        let reach = if whole { Reach::Everywhere } else { Reach::Hubs(&actor.hub_ids) };
         let rows = repo::list(conn, &filter, reach, &page)?;
         Ok(Page::from_rows(rows, &page, |d| d.id.uuid(), Device::from))
     })

@@ -10,13 +10,13 @@
 //! the application fills (`crate::handover`). Every move goes through `apply`, which calls it in
 //! the same transaction, so no path — sale, loan, return, refund, recycling, transfer — skips it.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use super::{DeviceError, find, history};
 use crate::db::schema::devices;
-use crate::devices::models::{Change, DeviceRow, DeviceStatus, Move};
+use crate::devices::models::{Action, Change, DeviceRow, DeviceStatus, Move};
 use crate::devices::rules::{Refusal, lifecycle};
 use crate::http::ApiError;
 use crate::ids::{HubId, UserId};
@@ -41,6 +41,8 @@ struct MoveChanges {
     status: Option<DeviceStatus>,
     hub_id: Option<Option<HubId>>,
     transfer_to_hub_id: Option<Option<HubId>>,
+    /// Set by the database at a hand-over; a move that happened earlier (the demo's history) says when.
+    handed_over_at: Option<DateTime<Utc>>,
 }
 
 /// Applies `mv` to `device` (as read by the caller), records it in the device's history, and lets
@@ -53,7 +55,8 @@ pub fn apply(
     mv: Move,
 ) -> Result<DeviceRow, DeviceError> {
     let status = mv.action.map(|a| lifecycle::next(device.status, a)).transpose().map_err(Refusal::Illegal)?;
-    let changes = MoveChanges { status, hub_id: mv.hub_id, transfer_to_hub_id: mv.transfer_to_hub_id };
+    let handed_over_at = mv.at.filter(|_| matches!(mv.action, Some(Action::Lend | Action::Sell)));
+    let changes = MoveChanges { status, hub_id: mv.hub_id, transfer_to_hub_id: mv.transfer_to_hub_id, handed_over_at };
     let updated =
         diesel::update(devices::table.filter(devices::id.eq(device.id)).filter(devices::version.eq(device.version)))
             .set((changes, devices::version.eq(devices::version + 1), devices::updated_at.eq(Utc::now())))

@@ -45,6 +45,8 @@ pub enum Refusal {
     ReservedForHold,
     /// The organisation named to recycle the device is not recorded as a recycler.
     NotARecycler,
+    /// Handed to someone since it was last reset or wiped: sanitise it before the next person.
+    ResetRequired,
 }
 
 /// Whether the actor may see the device, given whether the actor's organisation was given it.
@@ -58,6 +60,14 @@ pub fn may_see(actor: &Actor, device: &DeviceRow, given_to_actors_organisation: 
         Role::Partner => given_to_actors_organisation,
         Role::Reporter | Role::PlatformAdmin => false,
     }
+}
+
+/// Whether a list filtered to `hub` (if any) needs no further limit to what the actor may see:
+/// admins see everything, and staff see every device at one of their own hubs. The list then
+/// asks the database only for that hub's devices (an index range in id order, not a merge of the
+/// caller's hubs and the devices travelling to them, sorted afterwards).
+pub fn sees_all_of(actor: &Actor, hub: Option<HubId>) -> bool {
+    actor.is_admin() || (actor.role == Role::HubStaff && hub.is_some_and(|h| actor.hub_ids.contains(&h)))
 }
 
 /// A device the actor sees is in their hands when they are an admin or it is at one of their hubs
@@ -77,7 +87,21 @@ pub fn hand_over(device: &DeviceRow, action: Action) -> Result<HubId, Refusal> {
     if device.transfer_to_hub_id.is_some() {
         return Err(Refusal::InTransit);
     }
+    if !sanitised_for_next(device) {
+        return Err(Refusal::ResetRequired);
+    }
     device.hub_id.ok_or(Refusal::NotAtHub)
+}
+
+/// Whether the device may go to the next person as far as its last owner is concerned: nothing to
+/// wipe, never handed over, or reset or wiped since it was (DESIGN §10). The database's gate
+/// decides the same (`device_sanitised_for_next`); this answers first, with the reason.
+pub fn sanitised_for_next(device: &DeviceRow) -> bool {
+    match device.handed_over_at {
+        None => true,
+        Some(_) if !super::fields::holds_data(device.category) => true,
+        Some(handed) => device.sanitised_at.is_some_and(|s| s > handed),
+    }
 }
 
 /// Whether the device may start travelling at all: in stock, at rest, not with a refurbisher.
@@ -149,6 +173,33 @@ mod tests {
         assert_eq!(in_custody(&me, &arriving), Err(Refusal::OnItsWay));
         assert!(!may_see(&me, &device(DeviceStatus::Ready, Some(there), None), false));
         assert_eq!(in_custody(&me, &device(DeviceStatus::Ready, Some(here), None)), Ok(()));
+    }
+
+    #[test]
+    fn a_list_of_ones_own_hub_needs_no_further_limit_but_another_hubs_does() {
+        let (here, there) = (HubId::new(), HubId::new());
+        let me = staff(vec![here]);
+        assert!(sees_all_of(&me, Some(here)));
+        assert!(!sees_all_of(&me, Some(there)), "only what travels from there to my hubs");
+        assert!(!sees_all_of(&me, None));
+        let admin = Actor { role: Role::Admin, hub_ids: vec![], ..staff(vec![]) };
+        assert!(sees_all_of(&admin, None));
+    }
+
+    #[test]
+    fn a_hand_over_waits_for_a_reset_after_the_last_one() {
+        let hub = HubId::new();
+        let mut lent_before = device(DeviceStatus::Ready, Some(hub), None);
+        let now = chrono::Utc::now();
+        lent_before.handed_over_at = Some(now - chrono::Duration::days(30));
+        lent_before.sanitised_at = Some(now - chrono::Duration::days(40));
+        assert_eq!(hand_over(&lent_before, Action::Lend), Err(Refusal::ResetRequired));
+        lent_before.sanitised_at = Some(now - chrono::Duration::days(1));
+        assert_eq!(hand_over(&lent_before, Action::Lend), Ok(hub));
+        let mut monitor = device(DeviceStatus::Ready, Some(hub), None);
+        monitor.category = crate::devices::models::Category::Monitor;
+        monitor.handed_over_at = Some(now);
+        assert_eq!(hand_over(&monitor, Action::Sell), Ok(hub), "nothing on it to reset");
     }
 
     #[test]

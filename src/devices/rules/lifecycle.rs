@@ -3,9 +3,10 @@
 //! update is then conditional on the status read, so two concurrent moves cannot both succeed.
 //!
 //! ```text
-//! received → awaiting_refurbishment → in_refurbishment → ready ─┬→ on_loan → (returned) → ready / in_refurbishment
+//! received → awaiting_refurbishment → in_refurbishment → ready ─┬→ on_loan ─(returned ok)→ awaiting_reset ─(reset)→ ready
+//!                                               │               │          └(damaged)→ in_refurbishment
 //!                                               │               ├→ reserved → on_loan
-//!                                               │               └→ sold
+//!                                               │               └→ sold ─(refund)→ awaiting_reset / in_refurbishment
 //!                                               └→ beyond_repair → recycled
 //! any non-final state → lost
 //! ```
@@ -50,6 +51,7 @@ fn describe(action: Action) -> &'static str {
         Sell => "sold",
         Refund | RefundFaulty => "refunded",
         MarkLost => "marked lost",
+        Reset => "reset for the next person",
     }
 }
 
@@ -72,7 +74,9 @@ fn transition(current: DeviceStatus, action: Action) -> Option<DeviceStatus> {
     use DeviceStatus as S;
     Some(match (current, action) {
         // In refurbishment without a job (a damaged return, a faulty refund): give it to a partner.
-        (S::Received | S::Ready | S::InRefurbishment, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
+        (S::Received | S::Ready | S::InRefurbishment | S::AwaitingReset, A::AssignForRefurbishment) => {
+            S::AwaitingRefurbishment
+        }
         (S::AwaitingRefurbishment, A::StartRefurbishment) => S::InRefurbishment,
         (S::AwaitingRefurbishment | S::InRefurbishment, A::CancelRefurbishment) => S::Received,
         (S::InRefurbishment, A::CompleteRefurbishment) => S::Ready,
@@ -81,11 +85,13 @@ fn transition(current: DeviceStatus, action: Action) -> Option<DeviceStatus> {
         (S::Ready, A::Reserve) => S::Reserved,
         (S::Reserved, A::ReleaseReservation) => S::Ready,
         (S::Ready | S::Reserved, A::Lend) => S::OnLoan,
-        (S::OnLoan, A::ReturnInGoodOrder) => S::Ready,
+        // Given back in good order: sanitised before anyone else has it (DESIGN §10).
+        (S::OnLoan, A::ReturnInGoodOrder) => S::AwaitingReset,
         (S::OnLoan, A::ReturnDamaged) => S::InRefurbishment,
         (S::Ready, A::Sell) => S::Sold,
-        (S::Sold, A::Refund) => S::Ready,
+        (S::Sold, A::Refund) => S::AwaitingReset,
         (S::Sold, A::RefundFaulty) => S::InRefurbishment,
+        (S::AwaitingReset, A::Reset) => S::Ready,
         (from, A::MarkLost) if !from.is_final() => S::Lost,
         _ => return None,
     })
@@ -103,6 +109,7 @@ mod tests {
             (S::Received, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
             (S::Ready, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
             (S::InRefurbishment, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
+            (S::AwaitingReset, A::AssignForRefurbishment) => S::AwaitingRefurbishment,
             (S::AwaitingRefurbishment, A::StartRefurbishment) => S::InRefurbishment,
             (S::AwaitingRefurbishment, A::CancelRefurbishment) => S::Received,
             (S::InRefurbishment, A::CancelRefurbishment) => S::Received,
@@ -113,17 +120,19 @@ mod tests {
             (S::Reserved, A::ReleaseReservation) => S::Ready,
             (S::Ready, A::Lend) => S::OnLoan,
             (S::Reserved, A::Lend) => S::OnLoan,
-            (S::OnLoan, A::ReturnInGoodOrder) => S::Ready,
+            (S::OnLoan, A::ReturnInGoodOrder) => S::AwaitingReset,
             (S::OnLoan, A::ReturnDamaged) => S::InRefurbishment,
             (S::Ready, A::Sell) => S::Sold,
-            (S::Sold, A::Refund) => S::Ready,
+            (S::Sold, A::Refund) => S::AwaitingReset,
             (S::Sold, A::RefundFaulty) => S::InRefurbishment,
+            (S::AwaitingReset, A::Reset) => S::Ready,
             (S::Received, A::MarkLost)
             | (S::AwaitingRefurbishment, A::MarkLost)
             | (S::InRefurbishment, A::MarkLost)
             | (S::Ready, A::MarkLost)
             | (S::Reserved, A::MarkLost)
             | (S::OnLoan, A::MarkLost)
+            | (S::AwaitingReset, A::MarkLost)
             | (S::BeyondRepair, A::MarkLost) => S::Lost,
             _ => return None,
         })
@@ -148,7 +157,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 25);
+        assert_eq!(legal, 28);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub fn outcome(status: DeviceStatus) -> Outcome {
     match status {
         S::Received => Outcome::AwaitingRefurbishment,
         S::AwaitingRefurbishment | S::InRefurbishment => Outcome::InRefurbishment,
-        S::Ready | S::Reserved => Outcome::Refurbished,
+        // Back in stock between people counts as refurbished, as a ready device does.
+        S::Ready | S::Reserved | S::AwaitingReset => Outcome::Refurbished,
         S::OnLoan | S::Sold => Outcome::Distributed,
         S::BeyondRepair => Outcome::BeyondRepair,
         S::Recycled => Outcome::Recycled,

@@ -12,7 +12,7 @@ use crate::calendar::{self, Date};
 use crate::devices::handlers::Effects;
 use crate::devices::models::{Action, Move};
 use crate::devices::repo::moves;
-use crate::http::{ApiError, AppState, Json, Problems, created, in_transaction, run_blocking, with_etag};
+use crate::http::{ApiError, AppState, Json, created, in_transaction, run_blocking, with_etag};
 use crate::ids::{HubId, LoanId};
 use crate::loan_rules::repo::rule_for;
 use crate::loans::models::{Checkout, Loan, LoanRow, Return};
@@ -48,6 +48,7 @@ pub async fn checkout(
             let holder = hold.as_ref().map(|h| h.resident_id);
             let due =
                 rules::checkout(device.status, holder, resident.id, &open, &rule, now, input.due_on.map(Date::day))?;
+            let due = crate::hubs::handlers::next_open_day(conn, hub, due)?;
             let row = repo::insert(conn, (device.id, resident.id, hub), actor.user_id, now, due)?;
             let mv = Move::new("lent").action(Action::Lend).details(json!({ "loan_id": row.id, "due_on": due }));
             moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
@@ -76,8 +77,9 @@ fn receiving_hub(
     rules::return_hub(actor, named, named_exists, loan.hub_id).ok_or_else(|| ApiError::unknown_reference("hub_id"))
 }
 
-/// Any hub may take a device back; an ok device is ready there (and offered to whoever is waiting),
-/// a damaged one goes back to refurbishment. Returning twice is a 409.
+/// Any hub may take a device back; an ok device waits there to be reset for the next person (or is
+/// ready at once with the reset done at the counter, and offered to whoever is waiting), a damaged
+/// one goes back to refurbishment. Returning twice is a 409.
 pub async fn return_loan(
     state: web::Data<AppState>,
     effects: Effects,
@@ -85,11 +87,7 @@ pub async fn return_loan(
     id: web::Path<LoanId>,
     Json(input): Json<Return>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut problems = Problems::new();
-    if let Some(n) = &input.notes {
-        problems.length("notes", n, 0, 2000);
-    }
-    problems.finish()?;
+    rules::check_return(&input, Utc::now()).map_err(ApiError::validation)?;
     let (id, effects) = (id.into_inner(), effects.into_inner());
     let loan = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
@@ -104,7 +102,8 @@ pub async fn return_loan(
             let details = json!({ "loan_id": id, "condition": input.condition });
             let mv = Move::new("returned").action(rules::return_action(input.condition)).details(details).to_hub(hub);
             crate::holds::handlers::expire_due(conn, &*effects, hub)?;
-            moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
+            let device = moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
+            crate::resets::handlers::after_return(conn, &*effects, &device, input.reset.as_ref(), Some(actor.user_id))?;
             crate::residents::repo::touch(conn, loan.resident_id)?;
             Ok(Loan::new(returned, now))
         })
@@ -140,8 +139,9 @@ pub async fn renew(
                 waiting && none_free,
             )
             .map_err(Refusal::Renewal)?;
-            let renewed = repo::renew(conn, &loan, rules::renewed_due_on(&loan, &rule, today))?
-                .ok_or(Refusal::ChangedMeanwhile)?;
+            let due =
+                crate::hubs::handlers::next_open_day(conn, loan.hub_id, rules::renewed_due_on(&loan, &rule, today))?;
+            let renewed = repo::renew(conn, &loan, due)?.ok_or(Refusal::ChangedMeanwhile)?;
             crate::residents::repo::touch(conn, loan.resident_id)?;
             Ok(Loan::new(renewed, now))
         })

@@ -137,7 +137,8 @@ pub async fn refund(
             let action = if input.faulty { Action::RefundFaulty } else { Action::Refund };
             let details = json!({ "sale_id": sale.id, "faulty": input.faulty });
             let mv = Move::new("refunded").action(action).details(details).to_hub(sale.hub_id);
-            moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
+            let device = moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
+            crate::resets::handlers::after_return(conn, &*effects, &device, None, Some(actor.user_id))?;
             crate::residents::repo::touch(conn, sale.resident_id)?;
             Ok(Sale::from(refunded))
         })
