@@ -115,6 +115,12 @@ typed_ids! {
     WipeId,
     /// A reset of a device at the counter, between one person and the next.
     ResetId,
+    /// A count of the devices at a hub.
+    StocktakeId,
+    /// A kind of accessory issued with devices (a charger, a bag, a MiFi unit).
+    AccessoryKindId,
+    /// One published version of a scheme's hand-over terms.
+    TermsId,
     /// A batch of SIM cards or data vouchers.
     BatchId,
     /// One SIM card or data voucher.
@@ -123,6 +129,23 @@ typed_ids! {
     AllocationId,
     /// A versioned set of carbon and weight factors.
     FactorSetId,
+}
+
+/// A hand-over to a resident: a loan or a sale (what accessories and agreements go with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOver {
+    Loan(LoanId),
+    Sale(SaleId),
+}
+
+impl HandOver {
+    /// The loan and the sale columns of a record that belongs to one of them.
+    pub fn columns(self) -> (Option<LoanId>, Option<SaleId>) {
+        match self {
+            HandOver::Loan(l) => (Some(l), None),
+            HandOver::Sale(s) => (None, Some(s)),
+        }
+    }
 }
 
 impl SchemeId {

@@ -2,6 +2,8 @@
 //! carbon and landfill their reuse saves. `Application::build` assembles the HTTP service (used by
 //! `main` and by the tests); `cli` holds the sub-commands.
 
+pub mod accessories;
+pub mod agreements;
 pub mod auth;
 pub mod bootstrap;
 pub mod calendar;
@@ -31,6 +33,7 @@ pub mod sales;
 pub mod sales_sessions;
 pub mod schemes;
 pub mod sims;
+pub mod stocktakes;
 pub mod users;
 pub mod wards;
 
@@ -67,6 +70,9 @@ pub fn route_table() -> RouteTable {
     loans::routes(&mut table);
     holds::routes(&mut table);
     resets::routes(&mut table);
+    stocktakes::routes(&mut table);
+    accessories::routes(&mut table);
+    agreements::routes(&mut table);
     impact::routes(&mut table);
     reports::routes(&mut table);
     table
@@ -81,6 +87,7 @@ pub fn personal_data() -> residents::models::PersonalData {
             ("loans", loans::handlers::export_section),
             ("sim_allocations", sims::handlers::export_section),
             ("holds", holds::handlers::export_section),
+            ("agreements", agreements::handlers::export_section),
         ],
     }
 }

@@ -569,7 +569,104 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stocktakes (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        hub_id -> Uuid,
+        status -> Text,
+        notes -> Nullable<Text>,
+        opened_by -> Nullable<Uuid>,
+        opened_at -> Timestamptz,
+        closed_by -> Nullable<Uuid>,
+        closed_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Jsonb>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    stocktake_expected (stocktake_id, device_id) {
+        scheme_id -> Uuid,
+        stocktake_id -> Uuid,
+        device_id -> Uuid,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    stocktake_scans (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        stocktake_id -> Uuid,
+        code -> Text,
+        device_id -> Nullable<Uuid>,
+        scanned_by -> Nullable<Uuid>,
+        scanned_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    accessory_kinds (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    handover_accessories (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        kind_id -> Uuid,
+        loan_id -> Nullable<Uuid>,
+        sale_id -> Nullable<Uuid>,
+        quantity -> Int4,
+        returned_quantity -> Nullable<Int4>,
+        issued_at -> Timestamptz,
+        returned_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    agreement_terms (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        version -> Int4,
+        title -> Text,
+        body -> Text,
+        required -> Bool,
+        published_by -> Nullable<Uuid>,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        terms_id -> Uuid,
+        loan_id -> Nullable<Uuid>,
+        sale_id -> Nullable<Uuid>,
+        method -> Text,
+        typed_name -> Nullable<Text>,
+        signature_type -> Nullable<Text>,
+        signature -> Nullable<Bytea>,
+        accepted_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
+diesel::joinable!(handover_accessories -> accessory_kinds (kind_id));
+diesel::joinable!(handover_accessories -> loans (loan_id));
+diesel::joinable!(loans -> residents (resident_id));
+diesel::joinable!(agreements -> agreement_terms (terms_id));
 diesel::joinable!(sims -> sim_batches (batch_id));
 diesel::joinable!(sim_allocations -> sims (sim_id));
 diesel::joinable!(sales -> devices (device_id));
@@ -679,4 +776,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_emails,
     api_key_prefixes,
     report_grants,
+    device_resets,
+    closures,
+    stocktakes,
+    stocktake_expected,
+    stocktake_scans,
+    accessory_kinds,
+    handover_accessories,
+    agreement_terms,
+    agreements,
 );

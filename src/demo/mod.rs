@@ -152,6 +152,7 @@ pub fn seed_year(conn: &mut PgConnection, scheme: SchemeId) -> Result<(), ApiErr
                 },
             )?;
         }
+        counter(conn)?;
         let royal_mail_devices = inventory::seed(conn, &hub_ids)?;
         refurbishment::seed(conn, partner_org, &royal_mail_devices)?;
         sales::seed(conn, partner_org)?;
@@ -194,6 +195,27 @@ fn places(
     bank_holidays(conn)?;
     Ok(hub_ids)
 }
+
+/// What the counter keeps: the accessories the scheme hands out, and its loan and sale terms
+/// (published, not yet required, so the demo's lending and selling work without them).
+fn counter(conn: &mut PgConnection) -> Result<(), ApiError> {
+    for kind in ["Charger", "Laptop bag", "Mouse", "Headset", "MiFi unit"] {
+        crate::accessories::repo::insert_kind(conn, kind)?;
+    }
+    use crate::agreements::models::{AgreementKind, NewTerms};
+    let terms = [
+        (AgreementKind::Loan, "Borrowing a device from Tech4All", LOAN_TERMS),
+        (AgreementKind::Sale, "Buying a refurbished device from Tech4All", SALE_TERMS),
+    ];
+    for (kind, title, body) in terms {
+        let new = NewTerms { kind, title: title.into(), body: body.into(), required: false };
+        crate::agreements::repo::publish(conn, &new, None)?;
+    }
+    Ok(())
+}
+
+const LOAN_TERMS: &str = "The device is lent to you for the time on your loan slip; you can renew it at any library if nobody is waiting.\n\nPlease keep it safe and dry, and bring it back with everything that came with it. We reset it when it comes back, so save anything you want to keep first.\n\nIf it is lost or damaged, tell us: we will not charge you.";
+const SALE_TERMS: &str = "This refurbished device is yours. Its data was securely wiped before you bought it.\n\nYou can return it within 30 days with your receipt for a refund. We will help you set it up and connect to the internet.";
 
 /// A demo hub's week by its kind: libraries Monday to Saturday (Wednesday mornings only),
 /// community centres and the warehouse on weekdays; pop-up venues open for their sessions only.

@@ -336,6 +336,11 @@ fn constraint_message(constraint: &str) -> Option<&'static str> {
         "impact_factor_sets_name_version_key" => "a factor set with this name and version already exists",
         "schemes_code_key" => "a scheme with this code already exists",
         "schemes_name_key" => "a scheme with this name already exists",
+        "agreement_terms_version_key" => {
+            "another version of these terms was published at the same moment; publish again"
+        }
+        "accessory_kinds_name_key" => "an accessory kind with this name already exists",
+        "stocktakes_one_open_per_hub" => "a stocktake of this hub is already open; close it first",
         _ => return None,
     })
 }

@@ -64,6 +64,21 @@ pub fn created<T: serde::Serialize>(location: String, version: i32, body: &T) ->
 pub use crate::contact::is_space;
 
 /// Trims optional text and turns blank into absent, so "" and "  " are stored as NULL.
+/// A printable page holding personal data: HTML that may show only itself and inline images
+/// (no script, no fetching), and that no cache keeps.
+pub fn private_page(html: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'"))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(html)
+}
+
+/// Text made safe to place in HTML, as element content or a quoted attribute value.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
 pub fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }

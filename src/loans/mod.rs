@@ -15,6 +15,8 @@ pub fn routes(table: &mut RouteTable) {
         .get("/api/v1/loans", handlers::read::list)
         .post("/api/v1/loans", handlers::lending::checkout)
         .get("/api/v1/loans/{id}", handlers::read::get)
+        .get("/api/v1/loans/{id}/accessories", handlers::read::accessories)
+        .get("/api/v1/loans/{id}/agreement", handlers::read::agreement)
         .post("/api/v1/loans/{id}/return", handlers::lending::return_loan)
         .post("/api/v1/loans/{id}/renew", handlers::lending::renew)
         .post("/api/v1/loans/{id}/mark-lost", handlers::lending::mark_lost);

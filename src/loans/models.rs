@@ -120,6 +120,11 @@ pub struct Checkout {
     pub resident_id: ResidentId,
     /// Admins only: a later due date than the rule gives (e.g. for a course).
     pub due_on: Option<Date>,
+    /// What goes with the device (a charger, a bag …), from the scheme's accessory kinds.
+    #[serde(default)]
+    pub accessories: Vec<crate::accessories::models::Items>,
+    /// The resident's acceptance of the scheme's loan terms (required when the latest terms say so).
+    pub agreement: Option<crate::agreements::models::Acceptance>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +137,8 @@ pub struct Return {
     /// The reset done at the counter as it came back (good order only): with it, a verified reset
     /// makes the device ready at once; without it, the device waits in `awaiting_reset`.
     pub reset: Option<crate::resets::models::NewReset>,
+    /// What came back of the accessories lent with it; absent, all of them did.
+    pub accessories_returned: Option<Vec<crate::accessories::models::Items>>,
 }
 
 #[derive(Debug, Deserialize)]

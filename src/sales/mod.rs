@@ -13,6 +13,8 @@ pub fn routes(table: &mut RouteTable) {
         .get("/api/v1/sales", handlers::read::list)
         .post("/api/v1/sales", handlers::sell::sell)
         .get("/api/v1/sales/{id}", handlers::read::get)
+        .get("/api/v1/sales/{id}/accessories", handlers::read::accessories)
+        .get("/api/v1/sales/{id}/agreement", handlers::read::agreement)
         .post("/api/v1/sales/{id}/refund", handlers::sell::refund)
         .get("/api/v1/sales/{id}/receipt", handlers::receipt::receipt);
 }

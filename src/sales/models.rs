@@ -113,6 +113,11 @@ pub struct NewSale {
     pub payment_method: PaymentMethod,
     /// Admins only: sell despite the household rule, saying why.
     pub override_reason: Option<String>,
+    /// What goes with the device (a charger, a bag …), from the scheme's accessory kinds.
+    #[serde(default)]
+    pub accessories: Vec<crate::accessories::models::Items>,
+    /// The resident's acceptance of the scheme's sale terms (required when the latest terms say so).
+    pub agreement: Option<crate::agreements::models::Acceptance>,
 }
 
 #[derive(Debug, Deserialize)]

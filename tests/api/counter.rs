@@ -497,3 +497,411 @@ async fn due_dates_and_hold_deadlines_move_off_closed_days_and_open_loans_keep_t
         held["expires_at"].as_str().expect("expires_at").parse().expect("time");
     assert_eq!(expires, tech4all::calendar::end_of_day(next_open.parse().expect("date")));
 }
+
+async fn open_count(app: &TestApp, token: &str, hub: Uuid) -> reqwest::Response {
+    app.post_json("/api/v1/stocktakes", Some(token), &json!({"hub_id": hub, "notes": "December count"})).await
+}
+
+async fn scan(app: &TestApp, token: &str, count: &str, code: &str) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/stocktakes/{count}/scans"), Some(token), &json!({"code": code})).await
+}
+
+fn tag_of(app: &TestApp, device: Uuid) -> (String, String) {
+    use tech4all::db::schema::devices;
+    let (tag, serial): (String, Option<String>) = devices::table
+        .find(device)
+        .select((devices::asset_tag, devices::serial_number))
+        .first(&mut app.conn())
+        .expect("device");
+    (tag, serial.unwrap_or_default())
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> =
+        list.as_array().expect("list").iter().map(|c| c["device_id"].as_str().expect("id").to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+#[actix_web::test]
+async fn a_stocktake_counts_finds_reports_and_closes_with_its_decisions_as_moves() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let (a, b, lent_meanwhile) = (app.ready_device(c.hub), app.ready_device(c.hub), app.ready_device(c.hub));
+    let waiting = returned_device(&app, &c).await;
+    let on_loan = app.ready_device(c.hub);
+    let borrower = app.resident(&c.staff.token, "Borrower").await;
+    json_ok(lend(&app, &c.staff.token, on_loan, borrower).await).await;
+    let elsewhere_hub = app.insert_hub("Urmston Library");
+    let elsewhere = app.ready_device(elsewhere_hub);
+
+    let response = open_count(&app, &c.staff.token, c.hub).await;
+    assert_eq!(response.status(), 201);
+    let count = json_ok(response).await;
+    let id = count["id"].as_str().expect("id").to_owned();
+    assert_eq!(count["counts"]["expected"], 4, "three ready and one awaiting reset; not the one on loan");
+    assert_eq!(count["counts"]["not_yet_scanned"], 4);
+    assert_problem(open_count(&app, &c.staff.token, c.hub).await, 409).await;
+
+    let (a_tag, _) = tag_of(&app, a);
+    let (_, b_serial) = tag_of(&app, b);
+    let found = json_ok(scan(&app, &c.staff.token, &id, &a_tag.to_lowercase()).await).await;
+    assert_eq!((found["result"].clone(), found["repeated"].clone()), (json!("found"), json!(false)));
+    let by_serial = json_ok(scan(&app, &c.staff.token, &id, &b_serial).await).await;
+    assert_eq!(by_serial["device"]["device_id"], b.to_string());
+    let again =
+        json_ok(scan(&app, &c.staff.token, &id, &format!("https://tracker.example/api/v1/devices/{a}")).await).await;
+    assert_eq!((again["result"].clone(), again["repeated"].clone()), (json!("found"), json!(true)), "{again}");
+    let unknown = json_ok(scan(&app, &c.staff.token, &id, "NO-SUCH-THING").await).await;
+    assert_eq!(unknown["result"], "unknown");
+    let unexpected = json_ok(scan(&app, &c.staff.token, &id, &tag_of(&app, elsewhere).0).await).await;
+    assert_eq!(
+        (unexpected["result"].clone(), unexpected["device"]["hub_id"].clone()),
+        (json!("unexpected"), json!(elsewhere_hub.to_string()))
+    );
+    let lent_but_here = json_ok(scan(&app, &c.staff.token, &id, &tag_of(&app, on_loan).0).await).await;
+    assert_eq!(
+        (lent_but_here["result"].clone(), lent_but_here["device"]["status"].clone()),
+        (json!("unexpected"), json!("on_loan"))
+    );
+    for bad in
+        [json!({"code": ""}), json!({"code": "   "}), json!({"code": "x".repeat(201)}), json!({"code": 12}), json!({})]
+    {
+        assert_problem(app.post_json(&format!("/api/v1/stocktakes/{id}/scans"), Some(&c.staff.token), &bad).await, 422)
+            .await;
+    }
+    // Lent while the count runs: reported as moved, not missing.
+    let other = app.resident(&c.staff.token, "Other Borrower").await;
+    json_ok(lend(&app, &c.staff.token, lent_meanwhile, other).await).await;
+
+    let seen = json_ok(app.get(&format!("/api/v1/stocktakes/{id}"), Some(&c.staff.token)).await).await;
+    assert_eq!(
+        seen["counts"],
+        json!({"expected": 4, "found": 2, "not_yet_scanned": 1, "missing": 0, "unexpected": 2, "moved": 1, "unknown": 1})
+    );
+    assert_eq!(ids(&seen["found"]), {
+        let mut v = vec![a.to_string(), b.to_string()];
+        v.sort();
+        v
+    });
+    assert_eq!(ids(&seen["not_yet_scanned"]), [waiting.to_string()]);
+    assert_eq!(ids(&seen["moved"]), [lent_meanwhile.to_string()]);
+    assert_eq!(seen["unknown"][0]["code"], "NO-SUCH-THING");
+
+    // Decisions name only devices the count put there; a device on loan is not received.
+    let close_url = format!("/api/v1/stocktakes/{id}/close");
+    for bad in [
+        json!({"mark_lost": [a]}),
+        json!({"receive": [on_loan]}),
+        json!({"receive": [a]}),
+        json!({"mark_lost": [waiting, waiting]}),
+    ] {
+        assert_problem(app.post_json(&close_url, Some(&c.staff.token), &bad).await, 422).await;
+    }
+    let decisions = json!({"mark_lost": [waiting], "receive": [elsewhere]});
+    let closed = json_ok(app.post_json(&close_url, Some(&c.staff.token), &decisions).await).await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(ids(&closed["missing"]), Vec::<String>::new(), "marked lost, it is no longer here as it was");
+    assert_eq!(closed["outcome"], json!({"marked_lost": [waiting], "received": [elsewhere]}));
+    assert_eq!(read_device(&app, &c.staff.token, waiting).await["status"], "lost");
+    let moved_here = read_device(&app, &c.staff.token, elsewhere).await;
+    assert_eq!(moved_here["hub_id"], c.hub.to_string());
+    assert_eq!(
+        history_kinds(&app, &c.staff.token, elsewhere).await.last().map(String::as_str),
+        Some("found_at_stocktake")
+    );
+    assert_eq!(history_kinds(&app, &c.staff.token, waiting).await.last().map(String::as_str), Some("marked_lost"));
+    assert_problem(app.post_json(&close_url, Some(&c.staff.token), &json!({})).await, 409).await;
+    assert_problem(scan(&app, &c.staff.token, &id, &a_tag).await, 409).await;
+    // A new count may open now the last one is closed.
+    json_ok(open_count(&app, &c.staff.token, c.hub).await).await;
+    let listed = json_ok(app.get(&format!("/api/v1/stocktakes?hub_id={}", c.hub), Some(&c.staff.token)).await).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[actix_web::test]
+async fn fifty_concurrent_scans_of_fifty_devices_count_exactly_fifty_and_repeats_count_once() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let devices: Vec<Uuid> = (0..50).map(|_| app.ready_device(c.hub)).collect();
+    let count = json_ok(open_count(&app, &c.staff.token, c.hub).await).await;
+    let id = count["id"].as_str().expect("id").to_owned();
+    let tags: Vec<String> = devices.iter().map(|d| tag_of(&app, *d).0).collect();
+    let scans = tags.iter().map(|t| scan(&app, &c.staff.token, &id, t));
+    let statuses: Vec<u16> = futures::future::join_all(scans).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // One device scanned 20 times at once, by tag and by serial: still one.
+    let serial = tag_of(&app, devices[0]).1;
+    let repeats = (0..20).map(|i| scan(&app, &c.staff.token, &id, if i % 2 == 0 { &tags[0] } else { &serial }));
+    let repeated = futures::future::join_all(repeats).await;
+    assert!(repeated.iter().all(|r| r.status() == 200));
+    let seen = json_ok(app.get(&format!("/api/v1/stocktakes/{id}"), Some(&c.staff.token)).await).await;
+    assert_eq!((seen["counts"]["found"].clone(), seen["counts"]["not_yet_scanned"].clone()), (json!(50), json!(0)));
+    use tech4all::db::schema::stocktake_scans;
+    let rows: i64 = stocktake_scans::table.count().get_result(&mut app.conn()).expect("counts");
+    assert_eq!(rows, 50, "one row a device, whichever of its codes was scanned and however often");
+}
+
+#[actix_web::test]
+async fn two_staff_closing_at_once_one_wins_and_strangers_see_nothing() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let colleague = app.user_with(Role::HubStaff, vec![c.hub], None).await;
+    let missing = app.ready_device(c.hub);
+    let count = json_ok(open_count(&app, &c.staff.token, c.hub).await).await;
+    let id = count["id"].as_str().expect("id").to_owned();
+    let body = json!({"mark_lost": [missing]});
+    let url = format!("/api/v1/stocktakes/{id}/close");
+    let (one, two) = tokio::join!(
+        app.post_json(&url, Some(&c.staff.token), &body),
+        app.post_json(&url, Some(&colleague.token), &body)
+    );
+    let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let history = history_kinds(&app, &c.staff.token, missing).await;
+    assert_eq!(history.iter().filter(|k| *k == "marked_lost").count(), 1, "{history:?}");
+
+    // Another hub's staff, another hub, an unknown count: nothing to see or do.
+    let stranger = app.user_with(Role::HubStaff, vec![app.insert_hub("Other Library")], None).await;
+    assert_problem(app.get(&format!("/api/v1/stocktakes/{id}"), Some(&stranger.token)).await, 404).await;
+    assert_problem(scan(&app, &stranger.token, &id, "T4A-000001").await, 404).await;
+    let problem = assert_problem(open_count(&app, &stranger.token, c.hub).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "hub_id");
+    assert_problem(app.get(&format!("/api/v1/stocktakes/{}", Uuid::now_v7()), Some(&c.staff.token)).await, 404).await;
+    let theirs = json_ok(app.get("/api/v1/stocktakes", Some(&stranger.token)).await).await;
+    assert_eq!(theirs["items"], json!([]));
+    for role in [Role::Partner, Role::Reporter] {
+        let user = app.user(role).await;
+        assert_problem(open_count(&app, &user.token, c.hub).await, 403).await;
+    }
+}
+
+#[actix_web::test]
+async fn accessories_go_out_with_a_loan_or_sale_and_what_did_not_come_back_is_listed() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let admin = app.admin().await;
+    let kind = |name: &str| json!({"name": name});
+    assert_problem(app.post_json("/api/v1/accessory-kinds", Some(&c.staff.token), &kind("Charger")).await, 403).await;
+    let charger = json_ok(app.post_json("/api/v1/accessory-kinds", Some(&admin.token), &kind("Charger")).await).await;
+    let bag = json_ok(app.post_json("/api/v1/accessory-kinds", Some(&admin.token), &kind("Laptop bag")).await).await;
+    let mouse = json_ok(app.post_json("/api/v1/accessory-kinds", Some(&admin.token), &kind("Mouse")).await).await;
+    assert_problem(app.post_json("/api/v1/accessory-kinds", Some(&admin.token), &kind(" charger ")).await, 409).await;
+    assert_problem(app.post_json("/api/v1/accessory-kinds", Some(&admin.token), &kind("")).await, 422).await;
+    let mouse_url = format!("/api/v1/accessory-kinds/{}", mouse["id"].as_str().expect("id"));
+    let retired =
+        json_ok(app.patch_json(&mouse_url, Some(&admin.token), Some("\"1\""), &json!({"active": false})).await).await;
+    assert_eq!(retired["active"], false);
+    let kinds = json_ok(app.get("/api/v1/accessory-kinds", Some(&c.staff.token)).await).await;
+    assert_eq!(kinds["items"].as_array().map(Vec::len), Some(3));
+    let (charger, bag, mouse) = (charger["id"].clone(), bag["id"].clone(), mouse["id"].clone());
+
+    let borrower = app.resident(&c.staff.token, "Borrower").await;
+    let device = app.ready_device(c.hub);
+    let with = |accessories: Value| json!({"device_id": device, "resident_id": borrower, "accessories": accessories});
+    for bad in [
+        json!([{"kind_id": mouse, "quantity": 1}]),
+        json!([{"kind_id": Uuid::now_v7(), "quantity": 1}]),
+        json!([{"kind_id": charger, "quantity": 0}]),
+        json!([{"kind_id": charger, "quantity": 1}, {"kind_id": charger, "quantity": 1}]),
+    ] {
+        assert_problem(app.post_json("/api/v1/loans", Some(&c.staff.token), &with(bad)).await, 422).await;
+    }
+    assert_eq!(read_device(&app, &c.staff.token, device).await["status"], "ready", "no loan was made");
+    let loan = json_ok(
+        app.post_json(
+            "/api/v1/loans",
+            Some(&c.staff.token),
+            &with(json!([{"kind_id": charger, "quantity": 1}, {"kind_id": bag, "quantity": 1}])),
+        )
+        .await,
+    )
+    .await;
+    let loan_id = loan["id"].as_str().expect("id");
+    let out = json_ok(app.get(&format!("/api/v1/loans/{loan_id}/accessories"), Some(&c.staff.token)).await).await;
+    assert_eq!(out["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(out["items"][0]["returned_quantity"], Value::Null);
+
+    // A bag that never went out cannot come back; the charger comes back, the bag does not.
+    let stray = json!({"condition": "ok", "accessories_returned": [{"kind_id": mouse, "quantity": 1}]});
+    assert_problem(give_back(&app, &c.staff.token, &loan, stray).await, 422).await;
+    let back = json!({"condition": "ok", "accessories_returned": [{"kind_id": charger, "quantity": 1}]});
+    json_ok(give_back(&app, &c.staff.token, &loan, back).await).await;
+    let outstanding =
+        json_ok(app.get(&format!("/api/v1/accessories/outstanding?hub_id={}", c.hub), Some(&c.staff.token)).await)
+            .await;
+    let items = outstanding["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["resident_id"], borrower.to_string());
+    assert_eq!(
+        items[0]["items"],
+        json!([{
+            "loan_id": loan_id, "hub_id": c.hub, "kind_id": bag, "name": "Laptop bag", "issued": 1, "returned": 0, "missing": 1,
+            "returned_at": items[0]["items"][0]["returned_at"].clone()
+        }])
+    );
+
+    // A return that says nothing of accessories brought everything back.
+    let second = app.ready_device(c.hub);
+    let other = app.resident(&c.staff.token, "Tidy Borrower").await;
+    let loan = json_ok(
+        app.post_json(
+            "/api/v1/loans",
+            Some(&c.staff.token),
+            &json!({"device_id": second, "resident_id": other, "accessories": [{"kind_id": charger, "quantity": 2}]}),
+        )
+        .await,
+    )
+    .await;
+    json_ok(give_back(&app, &c.staff.token, &loan, json!({"condition": "ok"})).await).await;
+    let outstanding = json_ok(app.get("/api/v1/accessories/outstanding", Some(&c.staff.token)).await).await;
+    assert_eq!(outstanding["items"].as_array().map(Vec::len), Some(1), "only the bag is out");
+
+    // Sold with a charger.
+    let third = app.ready_device(c.hub);
+    let buyer = app.resident(&c.staff.token, "Buyer").await;
+    let sale = json!({"device_id": third, "resident_id": buyer, "payment_method": "cash", "accessories": [{"kind_id": charger, "quantity": 1}]});
+    let sale = json_ok(app.post_json("/api/v1/sales", Some(&c.staff.token), &sale).await).await;
+    let with_sale = json_ok(
+        app.get(&format!("/api/v1/sales/{}/accessories", sale["id"].as_str().expect("id")), Some(&c.staff.token)).await,
+    )
+    .await;
+    assert_eq!(with_sale["items"][0]["name"], "Charger");
+
+    // Other hubs' staff see none of it.
+    let stranger = app.user_with(Role::HubStaff, vec![app.insert_hub("Other Library")], None).await;
+    let theirs = json_ok(app.get("/api/v1/accessories/outstanding", Some(&stranger.token)).await).await;
+    assert_eq!(theirs["items"], json!([]));
+    let named =
+        json_ok(app.get(&format!("/api/v1/accessories/outstanding?hub_id={}", c.hub), Some(&stranger.token)).await)
+            .await;
+    assert_eq!(named["items"], json!([]));
+    assert_problem(app.get(&format!("/api/v1/loans/{loan_id}/accessories"), Some(&stranger.token)).await, 404).await;
+}
+
+const SIGNED: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 80"><path d="M10 60 C 40 10, 65 10, 95 60" fill="none" stroke="black" stroke-width="2"/></svg>"#;
+
+#[actix_web::test]
+async fn agreements_are_versioned_required_when_the_terms_say_so_signed_and_printed() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let admin = app.admin().await;
+    let terms = |body: &str, required: bool| json!({"kind": "loan", "title": "Borrowing a device", "body": body, "required": required});
+    assert_problem(app.post_json("/api/v1/agreements", Some(&c.staff.token), &terms("x", false)).await, 403).await;
+    assert_problem(app.post_json("/api/v1/agreements", Some(&admin.token), &terms("", false)).await, 422).await;
+    let v1 = json_ok(
+        app.post_json("/api/v1/agreements", Some(&admin.token), &terms("Bring it back within three weeks.", false))
+            .await,
+    )
+    .await;
+    assert_eq!(v1["version"], 1);
+    let v2 = json_ok(
+        app.post_json(
+            "/api/v1/agreements",
+            Some(&admin.token),
+            &terms("Bring it back.\n\nKeep it <b>dry</b> & safe.", true),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v2["version"], 2);
+    let listed = json_ok(app.get("/api/v1/agreements?kind=loan", Some(&c.staff.token)).await).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
+    let old =
+        json_ok(app.get(&format!("/api/v1/agreements/{}", v1["id"].as_str().expect("id")), Some(&c.staff.token)).await)
+            .await;
+    assert_eq!(old["body"], "Bring it back within three weeks.", "old versions stay readable");
+
+    let resident = app.resident(&c.staff.token, "Jo O'Brien & Sons").await;
+    let device = app.ready_device(c.hub);
+    let lend_with = |agreement: Value| json!({"device_id": device, "resident_id": resident, "agreement": agreement});
+    // The latest terms require acceptance.
+    let problem = assert_problem(lend(&app, &c.staff.token, device, resident).await, 409).await;
+    assert!(problem["type"].as_str().is_some_and(|t| t.ends_with("/agreement-required")), "{problem}");
+    assert_eq!(problem["terms_version"], 2);
+    for (bad, field) in [
+        (json!({"method": "typed_name"}), "agreement.typed_name"),
+        (json!({"method": "paper", "typed_name": "Jo"}), "agreement.typed_name"),
+        (
+            json!({"method": "signature", "signature": {"media_type": "image/svg+xml", "data": "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"}}),
+            "agreement.signature",
+        ),
+        (
+            json!({"method": "signature", "signature": {"media_type": "image/svg+xml", "data": format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"{}\"/></svg>", "M0 0 ".repeat(25_000))}}),
+            "agreement.signature",
+        ),
+        (
+            json!({"method": "signature", "signature": {"media_type": "image/png", "data": "aGVsbG8="}}),
+            "agreement.signature",
+        ),
+        (
+            json!({"method": "signature", "signature": {"media_type": "image/gif", "data": "R0lGODlh"}}),
+            "agreement.signature",
+        ),
+        (json!({"method": "paper", "terms_id": Uuid::now_v7()}), "agreement.terms_id"),
+    ] {
+        let problem =
+            assert_problem(app.post_json("/api/v1/loans", Some(&c.staff.token), &lend_with(bad.clone())).await, 422)
+                .await;
+        assert_eq!(problem["errors"][0]["field"], field, "{bad}");
+    }
+    assert_eq!(read_device(&app, &c.staff.token, device).await["status"], "ready", "nothing was lent");
+
+    let signed = json!({"method": "signature", "signature": {"media_type": "image/svg+xml", "data": SIGNED}});
+    let loan = json_ok(app.post_json("/api/v1/loans", Some(&c.staff.token), &lend_with(signed)).await).await;
+    let url = format!("/api/v1/loans/{}/agreement", loan["id"].as_str().expect("id"));
+    let printed = app.get(&url, Some(&c.staff.token)).await;
+    assert_eq!(printed.status(), 200);
+    let csp = printed.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(printed.headers()["cache-control"], "no-store");
+    let html = printed.text().await.expect("html");
+    assert!(html.contains("Jo O&#39;Brien &amp; Sons") && html.contains("Version 2"), "{html}");
+    assert!(html.contains("&lt;b&gt;dry&lt;/b&gt; &amp; safe") && !html.contains("<b>dry"), "{html}");
+    assert!(html.contains("data:image/svg+xml;base64,"), "{html}");
+
+    // Another borrower types their name, against the older version.
+    json_ok(
+        give_back(
+            &app,
+            &c.staff.token,
+            &loan,
+            json!({"condition": "ok", "reset": {"method": "factory_reset", "verified": true}}),
+        )
+        .await,
+    )
+    .await;
+    let second = app.resident(&c.staff.token, "Second Borrower").await;
+    let typed = json!({"device_id": device, "resident_id": second, "agreement": {"method": "typed_name", "typed_name": "Second Borrower", "terms_id": v1["id"]}});
+    let loan = json_ok(app.post_json("/api/v1/loans", Some(&c.staff.token), &typed).await).await;
+    let url = format!("/api/v1/loans/{}/agreement", loan["id"].as_str().expect("id"));
+    let html = app.get(&url, Some(&c.staff.token)).await.text().await.expect("html");
+    assert!(
+        html.contains("Version 1") && html.contains("By typing their name: <strong>Second Borrower</strong>"),
+        "{html}"
+    );
+
+    // Erasure removes the typed name; that the terms were accepted stays.
+    json_ok(app.post_json(&format!("/api/v1/residents/{second}/erase"), Some(&admin.token), &json!({})).await).await;
+    let html = app.get(&url, Some(&c.staff.token)).await.text().await.expect("html");
+    assert!(!html.contains("Second Borrower") && html.contains("(erased)"), "{html}");
+    let export = json_ok(app.get(&format!("/api/v1/residents/{resident}/export"), Some(&admin.token)).await).await;
+    assert_eq!(export["agreements"][0]["method"], "signature");
+
+    // No sale terms are published: a sale needs none, and cannot accept any.
+    let buyer = app.resident(&c.staff.token, "Buyer").await;
+    let laptop = app.ready_device(c.hub);
+    let paper =
+        json!({"device_id": laptop, "resident_id": buyer, "payment_method": "cash", "agreement": {"method": "paper"}});
+    let problem = assert_problem(app.post_json("/api/v1/sales", Some(&c.staff.token), &paper).await, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "agreement.terms_id");
+    let sale = json_ok(sell(&app, &c.staff.token, laptop, buyer).await).await;
+    assert_problem(
+        app.get(&format!("/api/v1/sales/{}/agreement", sale["id"].as_str().expect("id")), Some(&c.staff.token)).await,
+        404,
+    )
+    .await;
+    let stranger = app.user_with(Role::HubStaff, vec![app.insert_hub("Other Library")], None).await;
+    assert_problem(app.get(&url, Some(&stranger.token)).await, 404).await;
+}

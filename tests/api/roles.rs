@@ -89,6 +89,12 @@ pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         ("PATCH", "/api/v1/loan-rules/{id}") => json!({"loan_days": 28}),
         ("POST", "/api/v1/loans") => json!({"device_id": Uuid::now_v7(), "resident_id": Uuid::now_v7()}),
         ("POST", "/api/v1/loans/{id}/return") => json!({"condition": "ok", "hub_id": hub}),
+        ("POST", "/api/v1/stocktakes") => json!({"hub_id": hub}),
+        ("POST", "/api/v1/stocktakes/{id}/scans") => json!({"code": "T4A-999999"}),
+        ("POST", "/api/v1/stocktakes/{id}/close") => json!({}),
+        ("POST", "/api/v1/accessory-kinds") => json!({"name": format!("Kind {n}")}),
+        ("PATCH", "/api/v1/accessory-kinds/{id}") => json!({"active": true}),
+        ("POST", "/api/v1/agreements") => json!({"kind": "loan", "title": "Terms", "body": "Bring it back."}),
         ("POST", "/api/v1/closures") => json!({"starts_on": "2026-12-25", "reason": "Christmas Day"}),
         ("POST", "/api/v1/devices/{id}/resets") => json!({"method": "factory_reset", "verified": true}),
         ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
@@ -138,6 +144,10 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
                 || path.starts_with("/api/v1/donations")
                 || path.starts_with("/api/v1/devices")))
         || (role == Role::HubStaff && read && path.starts_with("/api/v1/closures"))
+        || (role == Role::HubStaff
+            && (path.starts_with("/api/v1/stocktakes")
+                || path == "/api/v1/accessories/outstanding"
+                || (read && (path.starts_with("/api/v1/accessory-kinds") || path.starts_with("/api/v1/agreements")))))
         || (role == Role::Partner
             && read
             && (path == "/api/v1/organisations/{id}"

@@ -227,6 +227,9 @@ async fn donate_expecting_refusal(app: &TestApp, admin: &TestUser, serial: &str)
 /// Scheme-owned tables with an `id` column, and the text columns that carry a scheme's numbers.
 const WITH_IDS: &[&str] = &[
     "hubs",
+    "stocktakes",
+    "accessory_kinds",
+    "agreement_terms",
     "closures",
     "device_resets",
     "wards",
@@ -341,6 +344,9 @@ fn table_of(path: &str) -> &'static str {
         "loans" => "loans",
         "holds" => "holds",
         "closures" => "closures",
+        "stocktakes" => "stocktakes",
+        "accessory-kinds" => "accessory_kinds",
+        "agreements" => "agreement_terms",
         "impact" => "impact_factor_sets",
         other => panic!("no table for the route {path} ({other}); add it here"),
     }
@@ -384,6 +390,8 @@ async fn every_route_refuses_another_schemes_records_for_every_role() {
     // The other scheme holds a year of records too, a key and a factor set of its own.
     let (other, other_admin) = new_scheme(&app, &platform, "Other borough", "OTH").await;
     tech4all::demo::seed_year(&mut app.conn(), other).expect("the other scheme's year");
+    let their_hub = first_id(&mut app.conn(), "hubs", other);
+    json_ok(app.post_json("/api/v1/stocktakes", Some(&other_admin.token), &json!({"hub_id": their_hub})).await).await;
     let key_path = format!("/api/v1/users/{}/api-keys", other_admin.id);
     let key = json_ok(app.post_json(&key_path, Some(&other_admin.token), &json!({"name": "other key"})).await).await;
     let factors: serde_json::Map<String, Value> = tech4all::devices::models::Category::ALL

@@ -12,19 +12,7 @@ use crate::http::{ApiError, AppState, run_blocking};
 use crate::ids::DeviceId;
 
 /// Escapes text for SVG content.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c if c.is_control() => String::new(),
-            c => c.to_string(),
-        })
-        .collect()
-}
+use crate::http::escape_html as escape;
 
 /// The QR code's dark modules as one SVG path, each module a 1 × 1 square from the origin.
 fn qr_path(data: &str) -> Result<(String, usize), ApiError> {

@@ -152,6 +152,21 @@ pub fn find_by_tag(conn: &mut PgConnection, tag: &str) -> QueryResult<Option<Dev
         .optional()
 }
 
+/// Devices by serial number, ignoring case (a few: the same serial from different makers).
+pub fn find_by_serial(conn: &mut PgConnection, serial: &str) -> QueryResult<Vec<DeviceRow>> {
+    devices::table
+        .filter(upper(devices::serial_number).eq(serial.trim().to_uppercase()))
+        .select(DeviceRow::as_select())
+        .order(devices::id)
+        .limit(10)
+        .load(conn)
+}
+
+/// The devices with these ids (those the caller's scheme holds).
+pub fn find_many(conn: &mut PgConnection, ids: &[DeviceId]) -> QueryResult<Vec<DeviceRow>> {
+    devices::table.filter(devices::id.eq_any(ids)).select(DeviceRow::as_select()).load(conn)
+}
+
 /// Where a caller may look: everything, or devices at (or travelling to) these hubs.
 pub enum Reach<'a> {
     Everywhere,

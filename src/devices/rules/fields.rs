@@ -17,6 +17,15 @@ pub fn holds_data(category: crate::devices::models::Category) -> bool {
     !matches!(category, C::Monitor | C::MonitorSmall | C::MonitorLarge | C::Accessory)
 }
 
+/// A device in words: its category, make and model ("laptop Dell Latitude 5490").
+pub fn describe(device: &crate::devices::models::DeviceRow) -> String {
+    [Some(device.category.as_str()), device.make.as_deref(), device.model.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Serials are unique per manufacturer, ignoring case of both.
 pub fn serial_identity(make: Option<&str>, serial: &str) -> (String, String) {
     (make.unwrap_or_default().trim().to_lowercase(), serial.trim().to_uppercase())

@@ -7,13 +7,15 @@ use chrono::Utc;
 use diesel::pg::PgConnection;
 use serde_json::json;
 
+use crate::agreements::models::AgreementKind;
 use crate::auth::{Actor, Principal, STAFF};
 use crate::calendar::{self, Date};
 use crate::devices::handlers::Effects;
 use crate::devices::models::{Action, Move};
 use crate::devices::repo::moves;
 use crate::http::{ApiError, AppState, Json, created, in_transaction, run_blocking, with_etag};
-use crate::ids::{HubId, LoanId};
+use crate::ids::HandOver as Hand;
+use crate::ids::{HubId, LoanId, UserId};
 use crate::loan_rules::repo::rule_for;
 use crate::loans::models::{Checkout, Loan, LoanRow, Return};
 use crate::loans::repo;
@@ -50,6 +52,7 @@ pub async fn checkout(
                 rules::checkout(device.status, holder, resident.id, &open, &rule, now, input.due_on.map(Date::day))?;
             let due = crate::hubs::handlers::next_open_day(conn, hub, due)?;
             let row = repo::insert(conn, (device.id, resident.id, hub), actor.user_id, now, due)?;
+            goes_with(conn, Hand::Loan(row.id), &input, actor.user_id)?;
             let mv = Move::new("lent").action(Action::Lend).details(json!({ "loan_id": row.id, "due_on": due }));
             moves::apply(conn, &*effects, &device, Some(actor.user_id), mv)?;
             if let Some(hold) = hold {
@@ -61,6 +64,12 @@ pub async fn checkout(
     })
     .await?;
     Ok(created(format!("/api/v1/loans/{}", loan.id), loan.version, &loan))
+}
+
+/// What goes with the device (accessories), and the resident's acceptance of the loan terms.
+fn goes_with(conn: &mut PgConnection, loan: Hand, input: &Checkout, by: UserId) -> Result<(), ApiError> {
+    crate::accessories::handlers::issue(conn, loan, &input.accessories)?;
+    crate::agreements::handlers::accept(conn, AgreementKind::Loan, loan, input.agreement.as_ref(), by)
 }
 
 /// The hub taking a return: the one named (if the caller works there), else the caller's own.
@@ -97,6 +106,7 @@ pub async fn return_loan(
             let hub = receiving_hub(conn, &actor, input.hub_id, &loan)?;
             let now = Utc::now();
             let returned = repo::mark_returned(conn, id, &input, hub, actor.user_id, now)?.ok_or(Refusal::Closed)?;
+            crate::accessories::handlers::take_back(conn, id, input.accessories_returned.as_deref(), now)?;
             let device =
                 crate::devices::repo::find(conn, loan.device_id)?.ok_or(crate::devices::rules::Refusal::NotFound)?;
             let details = json!({ "loan_id": id, "condition": input.condition });

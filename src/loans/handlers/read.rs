@@ -36,6 +36,55 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// What went with a loan and what came back, for whoever may read the loan.
+pub async fn accessories(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<LoanId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, STAFF)?;
+        repo::find(conn, id)?
+            .filter(|l| actor.works_at(l.hub_id) || l.returned_to_hub_id.is_some_and(|h| actor.works_at(h)))
+            .ok_or(Refusal::NotFound)?;
+        Ok(crate::accessories::repo::of(conn, crate::ids::HandOver::Loan(id))?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(crate::accessories::models::IssuedList { items }))
+}
+
+/// The loan's agreement, printed: the terms the resident accepted, who, how, and the device.
+pub async fn agreement(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<LoanId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let html = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, STAFF)?;
+        let loan = repo::find(conn, id)?
+            .filter(|l| actor.works_at(l.hub_id) || l.returned_to_hub_id.is_some_and(|h| actor.works_at(h)))
+            .ok_or(Refusal::NotFound)?;
+        let (agreement, terms) = crate::agreements::repo::of(conn, crate::ids::HandOver::Loan(id))?
+            .ok_or_else(|| ApiError::not_found("agreement"))?;
+        let resident = crate::residents::repo::find(conn, loan.resident_id)?.ok_or(Refusal::NotFound)?;
+        let device = crate::devices::repo::find(conn, loan.device_id)?.ok_or(Refusal::NotFound)?;
+        let hub = crate::hubs::repo::find(conn, loan.hub_id)?.map(|h| h.name).unwrap_or_default();
+        let description = crate::devices::rules::fields::describe(&device);
+        let printed = crate::agreements::models::Printed {
+            resident_name: resident.name.as_deref(),
+            resident_reference: &resident.reference,
+            device: &description,
+            asset_tag: &device.asset_tag,
+            hub: &hub,
+        };
+        Ok(crate::agreements::rules::render(&terms, &agreement, &printed))
+    })
+    .await?;
+    Ok(crate::http::private_page(html))
+}
+
 /// Staff of the lending hub and of the hub it was returned to may read a loan.
 pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<LoanId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

@@ -15,9 +15,7 @@ pub type Bars = BTreeMap<String, BTreeMap<String, f64>>;
 const PALETTE: &[&str] = &["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
 /// Text as SVG may hold it.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
+use crate::http::escape_html as escape;
 
 /// What a chart shows: its title, the unit of its bars, and what to say when there is nothing.
 pub struct Chart {

@@ -25,6 +25,51 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// What went with a sale, for whoever may read the sale.
+pub async fn accessories(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<SaleId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, STAFF)?;
+        repo::find(conn, id)?.filter(|s| actor.works_at(s.hub_id)).ok_or(Refusal::NotFound)?;
+        Ok(crate::accessories::repo::of(conn, crate::ids::HandOver::Sale(id))?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(crate::accessories::models::IssuedList { items }))
+}
+
+/// The sale's agreement, printed: the terms the resident accepted, who, how, and the device.
+pub async fn agreement(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<SaleId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let html = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, STAFF)?;
+        let sale = repo::find(conn, id)?.filter(|s| actor.works_at(s.hub_id)).ok_or(Refusal::NotFound)?;
+        let (agreement, terms) = crate::agreements::repo::of(conn, crate::ids::HandOver::Sale(id))?
+            .ok_or_else(|| ApiError::not_found("agreement"))?;
+        let resident = crate::residents::repo::find(conn, sale.resident_id)?.ok_or(Refusal::NotFound)?;
+        let device = crate::devices::repo::find(conn, sale.device_id)?.ok_or(Refusal::NotFound)?;
+        let hub = crate::hubs::repo::find(conn, sale.hub_id)?.map(|h| h.name).unwrap_or_default();
+        let description = crate::devices::rules::fields::describe(&device);
+        let printed = crate::agreements::models::Printed {
+            resident_name: resident.name.as_deref(),
+            resident_reference: &resident.reference,
+            device: &description,
+            asset_tag: &device.asset_tag,
+            hub: &hub,
+        };
+        Ok(crate::agreements::rules::render(&terms, &agreement, &printed))
+    })
+    .await?;
+    Ok(crate::http::private_page(html))
+}
+
 pub async fn get(state: web::Data<AppState>, who: Principal, id: web::Path<SaleId>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let sale = run_blocking(&state.pool, move |conn| {

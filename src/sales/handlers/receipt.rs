@@ -13,9 +13,7 @@ use crate::sales::models::SaleRow;
 use crate::sales::repo;
 use crate::sales::rules::Refusal;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+use crate::http::escape_html as escape;
 
 /// Pence as pounds: 6000 → "£60.00".
 pub fn pounds(pence: i32) -> String {

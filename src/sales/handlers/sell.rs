@@ -39,6 +39,18 @@ fn may_sell_here(conn: &mut PgConnection, actor: &Actor, input: &NewSale, device
     Ok(())
 }
 
+/// What goes with the device (accessories), and the resident's acceptance of the sale terms.
+fn goes_with(
+    conn: &mut PgConnection,
+    sale: crate::ids::HandOver,
+    input: &NewSale,
+    by: crate::ids::UserId,
+) -> Result<(), ApiError> {
+    crate::accessories::handlers::issue(conn, sale, &input.accessories)?;
+    let kind = crate::agreements::models::AgreementKind::Sale;
+    crate::agreements::handlers::accept(conn, kind, sale, input.agreement.as_ref(), by)
+}
+
 /// The sale as it will be recorded: price, estimated value, subsidy and the year's next receipt.
 fn record(
     conn: &mut PgConnection,
@@ -94,6 +106,7 @@ pub async fn sell(
             let overridden = rules::household_rule(last.as_ref(), Utc::now(), scheme.household_months, overriding)?;
             let sale = record(conn, &input, scheme, (&device, hub), &resident, (&actor, overridden))?;
             let sale = repo::insert(conn, &sale)?;
+            goes_with(conn, crate::ids::HandOver::Sale(sale.id), &input, actor.user_id)?;
             let details = json!({ "sale_id": sale.id, "receipt_number": sale.receipt_number });
             moves::apply(
                 conn,

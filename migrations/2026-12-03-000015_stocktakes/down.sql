@@ -1,0 +1,3 @@
+DROP TABLE stocktake_scans;
+DROP TABLE stocktake_expected;
+DROP TABLE stocktakes;

@@ -1,0 +1,2 @@
+DROP TABLE handover_accessories;
+DROP TABLE accessory_kinds;

@@ -1,0 +1,2 @@
+DROP TABLE agreements;
+DROP TABLE agreement_terms;
