@@ -19,7 +19,7 @@ use crate::ids::HubId;
 /// The first day from `date` on that `hub` is open: where a due date or a hold's deadline that
 /// falls on a closed day moves to.
 pub fn next_open_day(conn: &mut PgConnection, hub: HubId, date: NaiveDate) -> Result<NaiveDate, ApiError> {
-    let until = date + chrono::Duration::days(rules::CALENDAR_MAX_DAYS);
+    let until = date.checked_add_signed(chrono::Duration::days(rules::CALENDAR_MAX_DAYS)).unwrap_or(NaiveDate::MAX);
     Ok(rules::next_open_day(&repo::calendar(conn, hub, date, until)?, date))
 }
 

@@ -63,7 +63,7 @@ pub fn calendar_span(
     to: Option<NaiveDate>,
 ) -> Result<(NaiveDate, NaiveDate), FieldError> {
     let from = from.unwrap_or(today);
-    let to = to.unwrap_or(from + Duration::days(27));
+    let to = to.unwrap_or_else(|| from.checked_add_signed(Duration::days(27)).unwrap_or(NaiveDate::MAX));
     if to < from {
         return Err(FieldError::new("to", "must not be before from"));
     }
@@ -101,7 +101,10 @@ pub fn day(calendar: &HubCalendar, date: NaiveDate) -> CalendarDay {
 /// The first day from `date` on that the hub is open; `date` itself if it never opens in the next
 /// year (a hub with no sessions at all keeps dates as they are rather than pushing them away).
 pub fn next_open_day(calendar: &HubCalendar, date: NaiveDate) -> NaiveDate {
-    (0..=CALENDAR_MAX_DAYS).map(|n| date + Duration::days(n)).find(|d| day(calendar, *d).open).unwrap_or(date)
+    (0..=CALENDAR_MAX_DAYS)
+        .map_while(|n| date.checked_add_signed(Duration::days(n)))
+        .find(|d| day(calendar, *d).open)
+        .unwrap_or(date)
 }
 
 #[cfg(test)]
@@ -184,5 +187,7 @@ mod tests {
         assert!(calendar_span(today, Some(today), Some(date(2026, 12, 1))).is_err());
         assert!(calendar_span(today, Some(today), Some(today + Duration::days(366))).is_err(), "367 days");
         assert!(calendar_span(today, Some(today), Some(today + Duration::days(365))).is_ok(), "366 days");
+        let last = NaiveDate::MAX;
+        assert_eq!(calendar_span(today, Some(last), None), Ok((last, last)), "the calendar's last day");
     }
 }

@@ -905,3 +905,20 @@ async fn agreements_are_versioned_required_when_the_terms_say_so_signed_and_prin
     let stranger = app.user_with(Role::HubStaff, vec![app.insert_hub("Other Library")], None).await;
     assert_problem(app.get(&url, Some(&stranger.token)).await, 404).await;
 }
+
+#[actix_web::test]
+async fn a_renewal_that_would_end_on_a_closed_day_ends_on_the_next_open_one() {
+    let app = TestApp::spawn().await;
+    let c = counter(&app).await;
+    let admin = app.admin().await;
+    let borrower = app.resident(&c.staff.token, "Borrower").await;
+    let loan = json_ok(lend(&app, &c.staff.token, app.ready_device(c.hub), borrower).await).await;
+    let due: chrono::NaiveDate = loan["due_on"].as_str().expect("due_on").parse().expect("date");
+    // The default rule renews for 21 days from the due date; the hub is shut that day and the next.
+    let renewed = due + chrono::Duration::days(21);
+    let closure = json!({"hub_id": c.hub, "starts_on": renewed.to_string(), "ends_on": (renewed + chrono::Duration::days(1)).to_string(), "reason": "Refit"});
+    json_ok(app.post_json("/api/v1/closures", Some(&admin.token), &closure).await).await;
+    let url = format!("/api/v1/loans/{}/renew", loan["id"].as_str().expect("id"));
+    let again = json_ok(app.post_json(&url, Some(&c.staff.token), &json!({})).await).await;
+    assert_eq!(again["due_on"], (renewed + chrono::Duration::days(2)).to_string());
+}
