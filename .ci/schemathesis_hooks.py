@@ -15,6 +15,11 @@ requests so that schema-valid data stays valid for the service:
 - Dates of things that already happened (a donation received, a device disposed of, a wipe
   performed, eligibility verified) cannot be in the future, and "today" moves. Generated future
   dates are pulled back to today; past and malformed dates are left alone.
+- Comparisons between fields: a hub's session closes after it opens and does not overlap another
+  that day; a closure ends on or after it starts, within a year; a calendar's span is a year at
+  most and does not run backwards; a reset comes only with a return in good order. Generated
+  values that break one are put right (the later time moved on, the overlapping session dropped,
+  the end set to the start, the reset left out) before the call.
 """
 
 import datetime
@@ -54,10 +59,68 @@ def _is_missing_parameter_case(case):
     return getattr(getattr(data, "scenario", None), "name", "") == "MISSING_PARAMETER"
 
 
+def _clock(text):
+    try:
+        hours, minutes = text.split(":")
+        return int(hours) * 60 + int(minutes)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _fix_opening_hours(body):
+    hours = body.get("opening_hours") if isinstance(body, dict) else None
+    if not isinstance(hours, list):
+        return
+    kept, taken = [], {}
+    for session in hours:
+        if not isinstance(session, dict):
+            kept.append(session)
+            continue
+        opens, closes = _clock(session.get("opens")), _clock(session.get("closes"))
+        if opens is None or closes is None:
+            kept.append(session)
+            continue
+        if closes <= opens:
+            if opens >= 23 * 60 + 59:
+                continue
+            closes = opens + 1
+            session["closes"] = f"{closes // 60:02d}:{closes % 60:02d}"
+        day = session.get("day")
+        if any(o < closes and opens < c for o, c in taken.get(day, [])):
+            continue
+        taken.setdefault(day, []).append((opens, closes))
+        kept.append(session)
+    body["opening_hours"] = kept
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _fix_spans(case):
+    body = case.body if isinstance(case.body, dict) else {}
+    starts, ends = _date(body.get("starts_on")), _date(body.get("ends_on"))
+    if starts and ends and (ends < starts or (ends - starts).days > 366):
+        body["ends_on"] = body["starts_on"]
+    if isinstance(body.get("reset"), dict) and body.get("condition") != "ok":
+        del body["reset"]
+    query = case.query if isinstance(case.query, dict) else {}
+    if case.operation.path.endswith("/calendar"):
+        start = _date(query.get("from")) or datetime.date.today()
+        end = _date(query.get("to"))
+        if end and (end < start or (end - start).days >= 366):
+            query["to"] = start.isoformat()
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     if _is_missing_parameter_case(case):
         return
+    _fix_opening_hours(case.body)
+    _fix_spans(case)
     headers = case.headers or {}
     for name in list(headers):
         if name.lower() == "idempotency-key" and isinstance(headers[name], str) and WELL_FORMED.match(headers[name]):

@@ -51,10 +51,27 @@ enum Command {
     },
     /// Print the OpenAPI contract (openapi.yaml)
     Openapi,
+    /// Send notices without serving HTTP (every `serve` runs this worker too)
+    Worker,
+    /// Notices to residents
+    Notices {
+        #[command(subcommand)]
+        command: NoticesCommand,
+    },
     /// Data-protection retention (see docs/data-protection.md)
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum NoticesCommand {
+    /// Queue what a day brings (loans due soon and overdue) in every active scheme, and send what is due
+    Run {
+        /// The moment to run as (RFC 3339); now if absent
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -163,8 +180,37 @@ fn dispatch(command: Command, settings: Settings) -> CliResult {
                 Ok(())
             })
         }
+        Command::Worker => worker(&settings),
+        Command::Notices { command: NoticesCommand::Run { as_of } } => {
+            let db = open_database(&settings)?;
+            let mut conn = PgConnection::establish(&db.url)?;
+            migrate::run_locked(&mut conn, |_| Ok(()))?;
+            let pool = build_pool(&db.url, &settings);
+            let as_of = as_of.unwrap_or_else(chrono::Utc::now);
+            let queued = crate::worker::pass(&pool, as_of)?;
+            let senders = crate::worker::Smtp::from_settings(&settings)?;
+            let mut claimed = 0;
+            while let n @ 1.. = crate::worker::deliver_due(&pool, &senders, chrono::Utc::now())? {
+                claimed += n;
+            }
+            println!("{queued} notice(s) queued as of {as_of}; {claimed} delivered or retried");
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+/// The worker alone, until interrupted.
+fn worker(settings: &Settings) -> CliResult {
+    let db = open_database(settings)?;
+    let mut conn = PgConnection::establish(&db.url)?;
+    migrate::run_locked(&mut conn, |_| Ok(()))?;
+    drop(conn);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = crate::worker::spawn(build_pool(&db.url, settings), settings, stop)?;
+    println!("Tech4All notice worker running (Ctrl-C to stop)");
+    handle.join().map_err(|_| "the worker stopped unexpectedly")?;
+    Ok(())
 }
 
 /// The database the service uses: `DATABASE_URL`, or the embedded cluster (kept running while
@@ -234,6 +280,8 @@ fn serve(mut settings: Settings, demo: bool, bind: Option<SocketAddr>) -> CliRes
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("TECH4ALL_BIND: cannot listen on {}: {e}", settings.bind))?;
     let pool = build_pool(&db.url, &settings);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let notices = crate::worker::spawn(pool.clone(), &settings, stop.clone())?;
     let keys = JwtKeys::new(&secret, settings.token_ttl);
     let bind = settings.bind;
     let system = actix_web::rt::System::new();
@@ -241,6 +289,8 @@ fn serve(mut settings: Settings, demo: bool, bind: Option<SocketAddr>) -> CliRes
     println!("Tech4All tracker listening on http://{bind} (Ctrl-C to stop)");
     system.block_on(app.run_until_stopped())?;
     tracing::info!("HTTP server stopped");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(notices);
     drop(db);
     Ok(())
 }

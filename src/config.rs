@@ -85,6 +85,13 @@ pub struct Settings {
     pub sales: SalesRules,
     pub retention_months: u32,
     pub sim_limit_per_resident: i64,
+    /// Where email notices go out (`smtp://host:25`, `smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`); without it, residents with email get printed letters.
+    pub smtp_url: Option<String>,
+    /// The sender of email notices.
+    pub smtp_from: String,
+    /// How often the worker looks for notices to send.
+    pub notice_poll: Duration,
 }
 
 /// The rules that differ between schemes (DESIGN §9). Each scheme keeps its own as data
@@ -232,6 +239,9 @@ impl Settings {
             },
             retention_months: ranged(&get, "TECH4ALL_RETENTION_MONTHS", 36, 1, 240)? as u32,
             sim_limit_per_resident: ranged(&get, "TECH4ALL_SIM_LIMIT_PER_RESIDENT", 1, 1, 10)? as i64,
+            smtp_url: get("TECH4ALL_SMTP_URL"),
+            smtp_from: get("TECH4ALL_SMTP_FROM").unwrap_or_else(|| "Tech4All <noreply@tech4all.invalid>".into()),
+            notice_poll: Duration::from_secs(ranged(&get, "TECH4ALL_NOTICE_POLL_SECONDS", 5, 1, 3600)?),
         })
     }
 }

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod impact;
 pub mod loan_rules;
 pub mod loans;
+pub mod notices;
 pub mod organisations;
 pub mod refurbishment;
 pub mod reports;
@@ -36,6 +37,7 @@ pub mod sims;
 pub mod stocktakes;
 pub mod users;
 pub mod wards;
+pub mod worker;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -73,6 +75,7 @@ pub fn route_table() -> RouteTable {
     stocktakes::routes(&mut table);
     accessories::routes(&mut table);
     agreements::routes(&mut table);
+    notices::routes(&mut table);
     impact::routes(&mut table);
     reports::routes(&mut table);
     table
@@ -88,6 +91,7 @@ pub fn personal_data() -> residents::models::PersonalData {
             ("sim_allocations", sims::handlers::export_section),
             ("holds", holds::handlers::export_section),
             ("agreements", agreements::handlers::export_section),
+            ("messages", notices::handlers::export_section),
         ],
     }
 }

@@ -662,6 +662,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        natural_key -> Text,
+        kind -> Text,
+        resident_id -> Nullable<Uuid>,
+        hub_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        status -> Text,
+        channel -> Nullable<Text>,
+        recipient -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        body -> Nullable<Text>,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
 diesel::joinable!(handover_accessories -> accessory_kinds (kind_id));
 diesel::joinable!(handover_accessories -> loans (loan_id));
@@ -785,4 +808,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     handover_accessories,
     agreement_terms,
     agreements,
+    outbox,
 );

@@ -33,11 +33,12 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
             "stocktakes",
             "accessories",
             "agreements",
+            "notices",
         ],
     ),
     ("read", 30, &["impact", "reports"]),
     ("platform", 35, &["schemes"]),
-    ("application", 40, &["handover", "demo", "cli", "bootstrap", "docs", "health", "lib", "main"]),
+    ("application", 40, &["handover", "demo", "cli", "bootstrap", "docs", "health", "lib", "main", "worker"]),
 ];
 
 /// Resource slices: each has exactly these parts (a file, or a folder with `mod.rs`).

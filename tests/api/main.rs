@@ -18,6 +18,7 @@ mod impact;
 mod input;
 mod instances;
 mod loans;
+mod notices;
 mod organisations;
 mod refurbishment;
 mod replica;

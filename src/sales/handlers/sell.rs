@@ -16,7 +16,7 @@ use crate::devices::repo::moves;
 use crate::http::{ApiError, AppState, Json, Problems, created, in_transaction, run_blocking, with_etag};
 use crate::ids::{HubId, SaleId};
 use crate::residents::models::ResidentRow;
-use crate::sales::models::{NewSale, Refund, Sale, SaleRecord};
+use crate::sales::models::{NewSale, Refund, Sale, SaleRecord, SaleRow};
 use crate::sales::repo;
 use crate::sales::rules::{self, Refusal};
 
@@ -42,13 +42,30 @@ fn may_sell_here(conn: &mut PgConnection, actor: &Actor, input: &NewSale, device
 /// What goes with the device (accessories), and the resident's acceptance of the sale terms.
 fn goes_with(
     conn: &mut PgConnection,
-    sale: crate::ids::HandOver,
+    sale: &SaleRow,
+    device: &DeviceRow,
     input: &NewSale,
     by: crate::ids::UserId,
 ) -> Result<(), ApiError> {
-    crate::accessories::handlers::issue(conn, sale, &input.accessories)?;
+    let hand = crate::ids::HandOver::Sale(sale.id);
+    crate::accessories::handlers::issue(conn, hand, &input.accessories)?;
     let kind = crate::agreements::models::AgreementKind::Sale;
-    crate::agreements::handlers::accept(conn, kind, sale, input.agreement.as_ref(), by)
+    crate::agreements::handlers::accept(conn, kind, hand, input.agreement.as_ref(), by)?;
+    // A copy of the receipt, sent once the sale commits (and only then).
+    let hub = crate::hubs::repo::find(conn, sale.hub_id)?.map(|h| h.name).unwrap_or_default();
+    let data = serde_json::json!({
+        "device": crate::devices::rules::fields::describe(device), "asset_tag": device.asset_tag,
+        "receipt_number": sale.receipt_number, "price": super::receipt::pounds(sale.price_pence), "hub": hub,
+        "sold_on": crate::calendar::local_date(sale.sold_at).format("%-d %B %Y").to_string(),
+    });
+    let notice = crate::notices::models::NewNotice {
+        natural_key: crate::notices::rules::key_receipt(sale.id.uuid()),
+        kind: crate::notices::models::NoticeKind::SaleReceipt,
+        resident_id: sale.resident_id,
+        hub_id: Some(sale.hub_id),
+        data,
+    };
+    crate::notices::handlers::queue(conn, &notice)
 }
 
 /// The sale as it will be recorded: price, estimated value, subsidy and the year's next receipt.
@@ -106,7 +123,7 @@ pub async fn sell(
             let overridden = rules::household_rule(last.as_ref(), Utc::now(), scheme.household_months, overriding)?;
             let sale = record(conn, &input, scheme, (&device, hub), &resident, (&actor, overridden))?;
             let sale = repo::insert(conn, &sale)?;
-            goes_with(conn, crate::ids::HandOver::Sale(sale.id), &input, actor.user_id)?;
+            goes_with(conn, &sale, &device, &input, actor.user_id)?;
             let details = json!({ "sale_id": sale.id, "receipt_number": sale.receipt_number });
             moves::apply(
                 conn,

@@ -1,0 +1,123 @@
+//! `GET /api/v1/residents/{id}/messages`; `queue` (a change's own notice, in its transaction),
+//! `pass` (what a day brings) and `deliver` (one claimed notice) are the steps other slices and
+//! the worker run.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::models::{Channel, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Senders};
+use super::repo;
+use super::rules;
+use crate::auth::{Principal, STAFF};
+use crate::http::{ApiError, AppState, run_blocking};
+use crate::ids::{HubId, ResidentId};
+
+/// Queues a notice in the caller's transaction: it goes only if the change commits, and once.
+pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> Result<(), ApiError> {
+    repo::queue(conn, notice)?;
+    Ok(())
+}
+
+/// Queues what `today` brings in the caller's scheme: loans due soon and overdue on the reminder
+/// days. Running it again the same day queues nothing new. Returns how many were queued.
+pub fn pass(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, ApiError> {
+    let (soon, overdue) = rules::due_dates_for(today);
+    let mut days: Vec<NaiveDate> = overdue.iter().map(|(_, d)| *d).collect();
+    days.push(soon);
+    let mut hubs: HashMap<HubId, String> = HashMap::new();
+    let mut queued = 0;
+    for (loan, resident, hub, device, due_on) in repo::open_loans_due(conn, &days)? {
+        let Some(device) = crate::devices::repo::find(conn, device)? else { continue };
+        if let std::collections::hash_map::Entry::Vacant(slot) = hubs.entry(hub) {
+            slot.insert(crate::hubs::repo::find(conn, hub)?.map(|h| h.name).unwrap_or_default());
+        }
+        let mut data = json!({ "device": crate::devices::rules::fields::describe(&device), "asset_tag": device.asset_tag,
+                               "due_on": due_on.format("%-d %B %Y").to_string(), "hub": hubs[&hub] });
+        let (kind, key) = match overdue.iter().find(|(_, d)| *d == due_on) {
+            Some((days_late, _)) => {
+                data["days_overdue"] = json!(days_late);
+                (NoticeKind::LoanOverdue, rules::key_overdue(loan.uuid(), due_on, *days_late))
+            }
+            None => (NoticeKind::LoanDueSoon, rules::key_due_soon(loan.uuid(), due_on)),
+        };
+        let notice = NewNotice { natural_key: key, kind, resident_id: resident, hub_id: Some(hub), data };
+        queued += usize::from(repo::queue(conn, &notice)?);
+    }
+    Ok(queued)
+}
+
+/// Sends one claimed notice through the resident's channel and records what happened. A failure
+/// to send is kept for another try (or given up after the last); it is not an error here.
+pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let Some(row) = repo::find(conn, id)? else { return Ok(()) };
+    let resident = match row.resident_id {
+        Some(r) => crate::residents::repo::find(conn, r)?.filter(|r| r.erased_at.is_none()),
+        None => None,
+    };
+    let Some(resident) = resident else {
+        repo::skipped(conn, id, "the resident's record was erased")?;
+        return Ok(());
+    };
+    let (email, phone) = (resident.email.as_deref(), resident.phone.as_deref());
+    let channel = match rules::channel(resident.contact_consent, email, phone, senders.email_configured(), false) {
+        Ok(c) => c,
+        Err(reason) => {
+            repo::skipped(conn, id, reason)?;
+            return Ok(());
+        }
+    };
+    match rules::compose(row.kind, &row.data, resident.name.as_deref()) {
+        Ok(text) => send(conn, (id, row.attempts), channel, email.unwrap_or_default(), text, senders, now),
+        Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
+    }
+}
+
+/// Sends a composed notice by `channel`; a printed letter waits at the hub to be printed.
+fn send(
+    conn: &mut PgConnection,
+    (id, attempts): (Uuid, i32),
+    channel: Channel,
+    to: &str,
+    (subject, body): (String, String),
+    senders: &dyn Senders,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if channel != Channel::Email {
+        repo::delivered(conn, id, Channel::Print, (None, &subject, &body), NoticeStatus::ToPrint)?;
+        return Ok(());
+    }
+    match senders.send_email(&Outgoing { to: to.to_owned(), subject: subject.clone(), body: body.clone() }) {
+        Ok(()) => repo::delivered(conn, id, channel, (Some(to), &subject, &body), NoticeStatus::Sent)?,
+        Err(e) => repo::failed(conn, id, &e, rules::retry_at(now, attempts))?,
+    };
+    Ok(())
+}
+
+/// What was sent to a resident, and what was not and why, oldest first.
+pub async fn messages(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ResidentId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, STAFF)?;
+        crate::residents::repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("resident"))?;
+        Ok(repo::of_resident(conn, id)?.into_iter().map(Message::from).collect())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Messages { items }))
+}
+
+/// The resident's messages, for the subject access export.
+pub fn export_section(conn: &mut PgConnection, resident: ResidentId) -> Result<Vec<Value>, ApiError> {
+    repo::of_resident(conn, resident)?
+        .into_iter()
+        .map(|r| serde_json::to_value(Message::from(r)).map_err(ApiError::internal))
+        .collect()
+}

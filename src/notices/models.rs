@@ -1,0 +1,132 @@
+//! Outbox rows, notices to queue, messages as the API shows them, and the sending port.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::schema::outbox;
+use crate::ids::{HubId, ResidentId};
+
+crate::text_enum! {
+    /// What a notice tells the resident.
+    pub enum NoticeKind {
+        LoanDueSoon => "loan_due_soon",
+        LoanOverdue => "loan_overdue",
+        HoldReady => "hold_ready",
+        HoldLapsing => "hold_lapsing",
+        SimEnding => "sim_ending",
+        SaleReceipt => "sale_receipt",
+    }
+}
+
+crate::text_enum! {
+    /// Where a notice is in its life.
+    pub enum NoticeStatus {
+        Pending => "pending",
+        Sending => "sending",
+        ToPrint => "to_print",
+        Sent => "sent",
+        Skipped => "skipped",
+        GaveUp => "gave_up",
+    }
+}
+
+crate::text_enum! {
+    /// How a notice reaches the resident.
+    pub enum Channel {
+        Email => "email",
+        Sms => "sms",
+        Letter => "letter",
+        Print => "print",
+    }
+}
+
+/// A notice to queue: what it is about (its natural key), for whom, and its placeholders' values.
+#[derive(Debug, Clone)]
+pub struct NewNotice {
+    pub natural_key: String,
+    pub kind: NoticeKind,
+    pub resident_id: ResidentId,
+    pub hub_id: Option<HubId>,
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub natural_key: String,
+    pub kind: NoticeKind,
+    pub resident_id: Option<ResidentId>,
+    pub hub_id: Option<HubId>,
+    pub data: Value,
+    pub status: NoticeStatus,
+    pub channel: Option<Channel>,
+    pub recipient: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message as the resident's record shows it.
+#[derive(Debug, Serialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub kind: NoticeKind,
+    pub status: NoticeStatus,
+    pub channel: Option<Channel>,
+    pub recipient: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub attempts: i32,
+    /// Why it was not sent (no consent, no way to reach them) or the last failure.
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<OutboxRow> for Message {
+    fn from(r: OutboxRow) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind,
+            status: r.status,
+            channel: r.channel,
+            recipient: r.recipient,
+            subject: r.subject,
+            body: r.body,
+            attempts: r.attempts,
+            note: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Messages {
+    pub items: Vec<Message>,
+}
+
+/// A message ready to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The ways out the instance has: an SMTP server for email (GOV.UK Notify for texts and letters
+/// comes with its own port). The worker builds it from the configuration; tests give a real
+/// SMTP server.
+pub trait Senders: Send + Sync {
+    /// Whether email can be sent at all.
+    fn email_configured(&self) -> bool;
+    fn send_email(&self, message: &Outgoing) -> Result<(), String>;
+}

@@ -1,0 +1,119 @@
+//! Outbox queries, and what the scheduled pass reads.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::models::{Channel, NewNotice, NoticeStatus, OutboxRow};
+use crate::db::schema::{loans, outbox};
+use crate::ids::{DeviceId, HubId, LoanId, ResidentId, SchemeId};
+
+/// Queues a notice; false if one with its natural key is already queued (nothing changes).
+pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> QueryResult<bool> {
+    let added = diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(crate::db::new_id()),
+            outbox::natural_key.eq(&notice.natural_key),
+            outbox::kind.eq(notice.kind),
+            outbox::resident_id.eq(notice.resident_id),
+            outbox::hub_id.eq(notice.hub_id),
+            outbox::data.eq(&notice.data),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(added == 1)
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    scheme_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Claims up to `limit` due notices across every scheme for `lease_seconds` (see the migration's
+/// `outbox_claim`): rows another worker holds are skipped, never waited for.
+pub fn claim(conn: &mut PgConnection, limit: i32, lease_seconds: i32) -> QueryResult<Vec<(SchemeId, Uuid)>> {
+    let rows: Vec<Claimed> = diesel::sql_query("SELECT scheme_id, id FROM outbox_claim($1, $2)")
+        .bind::<Integer, _>(limit)
+        .bind::<Integer, _>(lease_seconds)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|c| (SchemeId::from(c.scheme_id), c.id)).collect())
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OutboxRow>> {
+    outbox::table.filter(outbox::id.eq(id)).select(OutboxRow::as_select()).first(conn).optional()
+}
+
+/// The claimed notice went (or, for a printed letter, waits at the hub to be printed).
+pub fn delivered(
+    conn: &mut PgConnection,
+    id: Uuid,
+    channel: Channel,
+    (recipient, subject, body): (Option<&str>, &str, &str),
+    status: NoticeStatus,
+) -> QueryResult<usize> {
+    let sent_at = (status == NoticeStatus::Sent).then(Utc::now);
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(NoticeStatus::Sending)))
+        .set((
+            outbox::status.eq(status),
+            outbox::channel.eq(channel),
+            outbox::recipient.eq(recipient),
+            outbox::subject.eq(subject),
+            outbox::body.eq(body),
+            outbox::sent_at.eq(sent_at),
+            outbox::claimed_until.eq(None::<DateTime<Utc>>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Nothing will be sent: recorded with the reason.
+pub fn skipped(conn: &mut PgConnection, id: Uuid, reason: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(NoticeStatus::Sending)))
+        .set((
+            outbox::status.eq(NoticeStatus::Skipped),
+            outbox::last_error.eq(reason),
+            outbox::claimed_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+}
+
+/// A failed attempt: tried again at `next`, or given up when there is none.
+pub fn failed(conn: &mut PgConnection, id: Uuid, error: &str, next: Option<DateTime<Utc>>) -> QueryResult<usize> {
+    let status = if next.is_some() { NoticeStatus::Pending } else { NoticeStatus::GaveUp };
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(NoticeStatus::Sending)))
+        .set((
+            outbox::status.eq(status),
+            outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+            outbox::next_attempt_at.eq(next.unwrap_or_else(Utc::now)),
+            outbox::claimed_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+}
+
+pub fn of_resident(conn: &mut PgConnection, resident: ResidentId) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::resident_id.eq(resident))
+        .order((outbox::created_at, outbox::id))
+        .select(OutboxRow::as_select())
+        .limit(1000)
+        .load(conn)
+}
+
+/// An open loan, as a reminder needs it.
+pub type OpenLoan = (LoanId, ResidentId, HubId, DeviceId, NaiveDate);
+
+/// Open loans due on one of `days`.
+pub fn open_loans_due(conn: &mut PgConnection, days: &[NaiveDate]) -> QueryResult<Vec<OpenLoan>> {
+    loans::table
+        .filter(loans::returned_at.is_null())
+        .filter(loans::lost_at.is_null())
+        .filter(loans::due_on.eq_any(days))
+        .select((loans::id, loans::resident_id, loans::hub_id, loans::device_id, loans::due_on))
+        .order(loans::id)
+        .load(conn)
+}

@@ -1,0 +1,188 @@
+//! What a notice says, which way it goes, when a failed one is tried again, and which notices a
+//! day brings.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use super::models::{Channel, NoticeKind};
+
+/// Overdue reminders go on these days after the due date.
+pub const OVERDUE_DAYS: &[i64] = &[1, 7, 14];
+
+/// A loan's "due soon" reminder goes this many days before the due date.
+pub const DUE_SOON_DAYS: i64 = 2;
+
+/// After this many failed attempts (about a day and a half of backoff) a notice is given up, and
+/// shows so to admins.
+pub const MAX_ATTEMPTS: i32 = 14;
+
+/// The wait before the next attempt after `attempts` failures: one minute, doubling, at most six
+/// hours.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    Duration::minutes(2_i64.saturating_pow(exponent)).min(Duration::hours(6))
+}
+
+/// The next attempt's time, or none if the notice should be given up.
+pub fn retry_at(now: DateTime<Utc>, attempts: i32) -> Option<DateTime<Utc>> {
+    (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts))
+}
+
+/// What the resident's record allows: nothing without consent; then email, a text message, or a
+/// printed letter from the hub for someone with neither.
+pub fn channel(
+    consent: bool,
+    email: Option<&str>,
+    phone: Option<&str>,
+    email_configured: bool,
+    sms_configured: bool,
+) -> Result<Channel, &'static str> {
+    if !consent {
+        return Err("no consent to contact");
+    }
+    match (email.filter(|_| email_configured), phone.filter(|_| sms_configured)) {
+        (Some(_), _) => Ok(Channel::Email),
+        (None, Some(_)) => Ok(Channel::Sms),
+        (None, None) => Ok(Channel::Print),
+    }
+}
+
+/// The natural keys: what a notice is about, its kind, and its occurrence.
+pub fn key_due_soon(loan: uuid::Uuid, due_on: NaiveDate) -> String {
+    format!("loan:{loan}:due_soon:{due_on}")
+}
+
+pub fn key_overdue(loan: uuid::Uuid, due_on: NaiveDate, day: i64) -> String {
+    format!("loan:{loan}:overdue:{due_on}:{day}")
+}
+
+pub fn key_receipt(sale: uuid::Uuid) -> String {
+    format!("sale:{sale}:receipt")
+}
+
+/// The placeholders each kind of notice may use.
+pub fn placeholders(kind: NoticeKind) -> &'static [&'static str] {
+    match kind {
+        NoticeKind::LoanDueSoon => &["name", "device", "asset_tag", "due_on", "hub"],
+        NoticeKind::LoanOverdue => &["name", "device", "asset_tag", "due_on", "hub", "days_overdue"],
+        NoticeKind::HoldReady | NoticeKind::HoldLapsing => &["name", "category", "hub", "collect_by"],
+        NoticeKind::SimEnding => &["name", "network", "ends_on", "hub"],
+        NoticeKind::SaleReceipt => &["name", "device", "asset_tag", "receipt_number", "price", "hub", "sold_on"],
+    }
+}
+
+/// The wording a scheme starts with: a subject and a body, with `{placeholder}`s.
+pub fn default_template(kind: NoticeKind) -> (&'static str, &'static str) {
+    match kind {
+        NoticeKind::LoanDueSoon => (
+            "Your Tech4All loan is due back on {due_on}",
+            "Dear {name},\n\nThe {device} ({asset_tag}) you borrowed from {hub} is due back on {due_on}. You can return it to any of our hubs, or ask there to renew it.\n\nThank you,\nTech4All",
+        ),
+        NoticeKind::LoanOverdue => (
+            "Your Tech4All loan was due on {due_on}",
+            "Dear {name},\n\nThe {device} ({asset_tag}) you borrowed from {hub} was due back on {due_on}, {days_overdue} days ago. Please bring it to any of our hubs, or ask there to renew it. If something has gone wrong, tell us: we can help.\n\nTech4All",
+        ),
+        NoticeKind::HoldReady => (
+            "A {category} is waiting for you at {hub}",
+            "Dear {name},\n\nThe {category} you asked for is ready to collect at {hub} until {collect_by}.\n\nTech4All",
+        ),
+        NoticeKind::HoldLapsing => (
+            "Collect your {category} from {hub} by {collect_by}",
+            "Dear {name},\n\nThe {category} kept for you at {hub} goes to the next person after {collect_by}.\n\nTech4All",
+        ),
+        NoticeKind::SimEnding => (
+            "Your free data ends on {ends_on}",
+            "Dear {name},\n\nThe {network} SIM from Tech4All stops on {ends_on}. Ask at {hub} about what comes next.\n\nTech4All",
+        ),
+        NoticeKind::SaleReceipt => (
+            "Your receipt {receipt_number}",
+            "Dear {name},\n\nThank you for buying a {device} ({asset_tag}) at {hub} on {sold_on} for {price}. Your receipt number is {receipt_number}; you can return it within 30 days with it.\n\nTech4All",
+        ),
+    }
+}
+
+/// Fills `{placeholder}`s from `data`; an unknown placeholder, or one with no value, is an error
+/// (a template is checked when it is saved, so this is the last line).
+pub fn render(template: &str, data: &Map<String, Value>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after.find('}').ok_or_else(|| "a { without its }".to_owned())?;
+        let name = &after[..end];
+        let value = match data.get(name) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(format!("no value for {{{name}}}")),
+        };
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The notice's subject and body in the scheme's wording, for the resident named.
+pub fn compose(kind: NoticeKind, data: &Value, name: Option<&str>) -> Result<(String, String), String> {
+    let mut values = data.as_object().cloned().unwrap_or_default();
+    values.insert("name".into(), Value::String(name.unwrap_or("resident").to_owned()));
+    let (subject, body) = default_template(kind);
+    Ok((render(subject, &values)?, render(body, &values)?))
+}
+
+/// The loans a day brings notices for: due soon (due `DUE_SOON_DAYS` on) and overdue on the
+/// reminder days.
+pub fn due_dates_for(today: NaiveDate) -> (NaiveDate, Vec<(i64, NaiveDate)>) {
+    (today + Duration::days(DUE_SOON_DAYS), OVERDUE_DAYS.iter().map(|d| (*d, today - Duration::days(*d))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failed_notices_wait_longer_each_time_and_are_given_up_after_a_day_and_more() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(4), Duration::minutes(8));
+        assert_eq!(backoff(11), Duration::hours(6));
+        let now = Utc::now();
+        assert!(retry_at(now, MAX_ATTEMPTS - 1).is_some());
+        assert!(retry_at(now, MAX_ATTEMPTS).is_none());
+        let total: i64 = (1..MAX_ATTEMPTS).map(|a| backoff(a).num_minutes()).sum();
+        assert!(total >= 24 * 60, "tried for at least a day: {total} minutes");
+    }
+
+    #[test]
+    fn nothing_without_consent_and_a_printed_letter_for_those_with_no_email_or_phone() {
+        assert_eq!(channel(false, Some("a@b.test"), None, true, true), Err("no consent to contact"));
+        assert_eq!(channel(true, Some("a@b.test"), Some("07700 900000"), true, true), Ok(Channel::Email));
+        assert_eq!(channel(true, Some("a@b.test"), Some("07700 900000"), false, true), Ok(Channel::Sms));
+        assert_eq!(channel(true, None, None, true, true), Ok(Channel::Print));
+        assert_eq!(channel(true, None, Some("07700 900000"), true, false), Ok(Channel::Print));
+    }
+
+    #[test]
+    fn templates_fill_their_placeholders_and_refuse_unknown_ones() {
+        let data = json!({"name": "Ada", "days_overdue": 7});
+        let data = data.as_object().expect("object");
+        assert_eq!(render("Hi {name}, {days_overdue} days", data), Ok("Hi Ada, 7 days".to_owned()));
+        assert!(render("Hi {nmae}", data).is_err());
+        assert!(render("Hi {name", data).is_err());
+        for kind in NoticeKind::ALL.iter().copied() {
+            let (subject, body) = default_template(kind);
+            let values: Map<String, Value> = placeholders(kind).iter().map(|p| ((*p).to_owned(), json!("x"))).collect();
+            assert!(render(subject, &values).is_ok() && render(body, &values).is_ok(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_day_brings_the_loans_due_in_two_days_and_those_overdue_by_one_seven_and_fourteen() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
+        let (soon, overdue) = due_dates_for(today);
+        assert_eq!(soon, NaiveDate::from_ymd_opt(2026, 12, 5).expect("date"));
+        assert_eq!(overdue.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [1, 7, 14]);
+        assert_eq!(overdue[2].1, NaiveDate::from_ymd_opt(2026, 11, 19).expect("date"));
+    }
+}

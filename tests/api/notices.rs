@@ -1,0 +1,286 @@
+//! Notices to residents from the outbox: a sale's receipt, loans due soon and overdue, sent by
+//! the worker over a real SMTP server started here, once each however many workers run, retried
+//! when the server is down, skipped without consent, printed for people with no email or phone.
+
+use std::io;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use tech4all::auth::Role;
+use tech4all::notices::models::Senders;
+use tech4all::worker::Smtp;
+
+use crate::helpers::{TestApp, TestUser, json_ok, test_settings};
+
+/// Every message the server accepted, as sent.
+#[derive(Clone, Default)]
+struct Inbox {
+    messages: Arc<Mutex<Vec<String>>>,
+    current: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let message = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
+        self.messages.lock().expect("inbox").push(message);
+        mailin_embedded::response::OK
+    }
+}
+
+impl Inbox {
+    fn all(&self) -> Vec<String> {
+        self.messages.lock().expect("inbox").clone()
+    }
+}
+
+/// A real SMTP server on a free loopback port; returns its URL and what it receives.
+fn smtp_server() -> (String, Inbox) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("address").port();
+    let inbox = Inbox::default();
+    let mut server = mailin_embedded::Server::new(inbox.clone());
+    server.with_name("mail.test").with_tcp_listener(listener);
+    server.with_ssl(mailin_embedded::SslConfig::None).expect("plain SMTP");
+    std::thread::spawn(move || {
+        let _ = server.serve().map_err(|e| e.to_string());
+    });
+    (format!("smtp://127.0.0.1:{port}"), inbox)
+}
+
+fn smtp_to(url: &str) -> Smtp {
+    let mut settings = test_settings();
+    settings.smtp_url = Some(url.to_owned());
+    settings.smtp_from = "Tech4All <noreply@tech4all.test>".into();
+    Smtp::from_settings(&settings).expect("smtp settings")
+}
+
+async fn staff_at_hub(app: &TestApp) -> (Uuid, TestUser) {
+    let hub = app.insert_hub("Stretford Library");
+    (hub, app.user_with(Role::HubStaff, vec![hub], None).await)
+}
+
+async fn resident(app: &TestApp, token: &str, name: &str, body: Value) -> Uuid {
+    let mut base = json!({"name": name, "postcode": "M32 0TH", "eligibility": "universal_credit"});
+    base.as_object_mut().expect("object").extend(body.as_object().expect("object").clone());
+    let created = json_ok(app.post_json("/api/v1/residents", Some(token), &base).await).await;
+    created["id"].as_str().expect("id").parse().expect("uuid")
+}
+
+async fn messages(app: &TestApp, token: &str, resident: Uuid) -> Vec<Value> {
+    let body = json_ok(app.get(&format!("/api/v1/residents/{resident}/messages"), Some(token)).await).await;
+    body["items"].as_array().expect("items").clone()
+}
+
+fn drain(app: &TestApp, senders: &dyn Senders) -> usize {
+    let mut total = 0;
+    while let Ok(n @ 1..) = tech4all::worker::deliver_due(&app.pool, senders, Utc::now()) {
+        total += n;
+    }
+    total
+}
+
+#[actix_web::test]
+async fn a_sale_sends_its_receipt_once_by_email_after_it_commits() {
+    let app = TestApp::spawn().await;
+    let (url, inbox) = smtp_server();
+    let smtp = smtp_to(&url);
+    let (hub, staff) = staff_at_hub(&app).await;
+    let buyer =
+        resident(&app, &staff.token, "Ada Buyer", json!({"email": "ada@example.org", "contact_consent": true})).await;
+    let device = app.ready_device(hub);
+    let sale = json!({"device_id": device, "resident_id": buyer, "payment_method": "cash"});
+    let sale = json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    let receipt = sale["receipt_number"].as_str().expect("receipt").to_owned();
+    // The request did not wait for the mail: it is queued, not sent.
+    assert_eq!(messages(&app, &staff.token, buyer).await[0]["status"], "pending");
+
+    assert_eq!(drain(&app, &smtp), 1);
+    let mail = inbox.all();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("ada@example.org") && mail[0].contains(&receipt) && mail[0].contains("Dear Ada Buyer"),
+        "{}",
+        mail[0]
+    );
+    let sent = messages(&app, &staff.token, buyer).await;
+    assert_eq!((sent[0]["status"].clone(), sent[0]["channel"].clone()), (json!("sent"), json!("email")));
+    assert_eq!(sent[0]["subject"], format!("Your receipt {receipt}"));
+    assert_eq!(drain(&app, &smtp), 0, "nothing twice");
+    assert_eq!(inbox.all().len(), 1);
+
+    // A refused sale queues nothing: the notice goes only with a change that commits.
+    let other = app.ready_device(hub);
+    let again = json!({"device_id": other, "resident_id": buyer, "payment_method": "cash"});
+    let refused = app.post_json("/api/v1/sales", Some(&staff.token), &again).await;
+    assert_eq!(refused.status(), 409, "the household rule");
+    assert_eq!(messages(&app, &staff.token, buyer).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn the_daily_pass_queues_due_and_overdue_reminders_once_and_respects_consent() {
+    let app = TestApp::spawn().await;
+    let (url, inbox) = smtp_server();
+    let smtp = smtp_to(&url);
+    let (hub, staff) = staff_at_hub(&app).await;
+    let emailed =
+        resident(&app, &staff.token, "Bea Email", json!({"email": "bea@example.org", "contact_consent": true})).await;
+    let unreachable = resident(&app, &staff.token, "Cy Nophone", json!({"contact_consent": true})).await;
+    let private =
+        resident(&app, &staff.token, "Di Private", json!({"email": "di@example.org", "contact_consent": false})).await;
+    let mut due_on = None;
+    for person in [emailed, unreachable, private] {
+        let loan = json!({"device_id": app.ready_device(hub), "resident_id": person});
+        let loan = json_ok(app.post_json("/api/v1/loans", Some(&staff.token), &loan).await).await;
+        due_on = Some(loan["due_on"].as_str().expect("due_on").parse::<chrono::NaiveDate>().expect("date"));
+    }
+    let due_on = due_on.expect("a due date");
+    let at = |day: chrono::NaiveDate| tech4all::calendar::end_of_day(day) - Duration::hours(12);
+
+    // Two days before: one "due soon" each; the pass again the same day adds nothing.
+    assert_eq!(tech4all::worker::pass(&app.pool, at(due_on - Duration::days(2))).expect("pass"), 3);
+    assert_eq!(tech4all::worker::pass(&app.pool, at(due_on - Duration::days(2))).expect("pass"), 0);
+    assert_eq!(
+        tech4all::worker::pass(&app.pool, at(due_on - Duration::days(1))).expect("pass"),
+        0,
+        "not a reminder day"
+    );
+    for day in [1, 7, 14] {
+        assert_eq!(
+            tech4all::worker::pass(&app.pool, at(due_on + Duration::days(day))).expect("pass"),
+            3,
+            "overdue day {day}"
+        );
+    }
+    assert_eq!(drain(&app, &smtp), 12);
+    let mail = inbox.all();
+    assert_eq!(mail.len(), 4, "Bea: due soon, and overdue on days 1, 7 and 14");
+    assert!(mail.iter().all(|m| m.contains("bea@example.org")));
+    let overdue = mail.iter().filter(|m| m.contains("Subject: Your Tech4All loan was due on")).count();
+    let soon = mail.iter().filter(|m| m.contains("Subject: Your Tech4All loan is due back on")).count();
+    assert_eq!((soon, overdue), (1, 3));
+
+    let kinds = |items: &[Value]| {
+        items
+            .iter()
+            .map(|m| {
+                (m["kind"].as_str().unwrap_or_default().to_owned(), m["status"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let printed = messages(&app, &staff.token, unreachable).await;
+    assert!(kinds(&printed).iter().all(|(_, s)| s == "to_print"), "{printed:?}");
+    assert_eq!(printed[0]["channel"], "print");
+    let skipped = messages(&app, &staff.token, private).await;
+    assert!(kinds(&skipped).iter().all(|(_, s)| s == "skipped"), "{skipped:?}");
+    assert_eq!(skipped[0]["note"], "no consent to contact");
+    assert_eq!(skipped[0]["body"], Value::Null, "nothing written for someone we may not contact");
+}
+
+#[actix_web::test]
+async fn a_mail_server_that_is_down_delays_notices_and_none_is_lost_or_doubled() {
+    let app = TestApp::spawn().await;
+    let closed = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let down = smtp_to(&format!("smtp://127.0.0.1:{closed}"));
+    let (hub, staff) = staff_at_hub(&app).await;
+    let buyer =
+        resident(&app, &staff.token, "Ed Buyer", json!({"email": "ed@example.org", "contact_consent": true})).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": buyer, "payment_method": "cash"});
+    let response = app.post_json("/api/v1/sales", Some(&staff.token), &sale).await;
+    assert_eq!(response.status(), 201, "the sale never waits for or fails because of a send");
+
+    assert_eq!(drain(&app, &down), 1);
+    let waiting = messages(&app, &staff.token, buyer).await;
+    assert_eq!((waiting[0]["status"].clone(), waiting[0]["attempts"].clone()), (json!("pending"), json!(1)));
+    assert!(waiting[0]["note"].as_str().is_some_and(|n| n.starts_with("SMTP")), "{waiting:?}");
+    assert_eq!(drain(&app, &down), 0, "not due again for a minute");
+
+    // The server comes back; the notice's time comes.
+    let (url, inbox) = smtp_server();
+    diesel::sql_query("UPDATE outbox SET next_attempt_at = now()").execute(&mut app.conn()).expect("due now");
+    assert_eq!(drain(&app, &smtp_to(&url)), 1);
+    assert_eq!(inbox.all().len(), 1);
+    let sent = messages(&app, &staff.token, buyer).await;
+    assert_eq!((sent[0]["status"].clone(), sent[0]["attempts"].clone()), (json!("sent"), json!(2)));
+}
+
+#[actix_web::test]
+async fn two_workers_send_each_notice_once_and_a_lapsed_claim_is_sent_by_the_next() {
+    let app = TestApp::spawn().await;
+    let (url, inbox) = smtp_server();
+    let (hub, staff) = staff_at_hub(&app).await;
+    for i in 0..30 {
+        let person = resident(
+            &app,
+            &staff.token,
+            &format!("Buyer {i}"),
+            json!({"email": format!("buyer{i}@example.org"), "contact_consent": true}),
+        )
+        .await;
+        let sale = json!({"device_id": app.ready_device(hub), "resident_id": person, "payment_method": "cash"});
+        json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    }
+    // One claim taken by a worker that then died: its lease lapses.
+    let stale = tech4all::notices::repo::claim(&mut app.pool.get().expect("conn"), 1, 60).expect("claims");
+    assert_eq!(stale.len(), 1);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (pool, url) = (app.pool.clone(), url.clone());
+            std::thread::spawn(move || {
+                let smtp = smtp_to(&url);
+                let mut n = 0;
+                while let Ok(k @ 1..) = tech4all::worker::deliver_due(&pool, &smtp, Utc::now()) {
+                    n += k;
+                }
+                n
+            })
+        })
+        .collect();
+    let claimed: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+    assert_eq!(claimed, 29);
+    assert_eq!(inbox.all().len(), 29, "each once; the stale claim waits for its lease");
+    diesel::sql_query("UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE status = 'sending'")
+        .execute(&mut app.conn())
+        .expect("the lease lapses");
+    assert_eq!(drain(&app, &smtp_to(&url)), 1);
+    let mail = inbox.all();
+    assert_eq!(mail.len(), 30);
+    let mut to: Vec<&str> = mail.iter().filter_map(|m| m.lines().find(|l| l.starts_with("To:"))).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 30, "thirty people, one message each");
+}
+
+#[actix_web::test]
+async fn messages_are_in_the_export_and_go_with_erasure() {
+    let app = TestApp::spawn().await;
+    let (url, _inbox) = smtp_server();
+    let (hub, staff) = staff_at_hub(&app).await;
+    let admin = app.admin().await;
+    let buyer =
+        resident(&app, &staff.token, "Flo Buyer", json!({"email": "flo@example.org", "contact_consent": true})).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": buyer, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    drain(&app, &smtp_to(&url));
+    let export = json_ok(app.get(&format!("/api/v1/residents/{buyer}/export"), Some(&admin.token)).await).await;
+    assert_eq!(export["messages"][0]["recipient"], "flo@example.org");
+    json_ok(app.post_json(&format!("/api/v1/residents/{buyer}/erase"), Some(&admin.token), &json!({})).await).await;
+    let after = messages(&app, &staff.token, buyer).await;
+    assert_eq!((after[0]["recipient"].clone(), after[0]["body"].clone()), (Value::Null, Value::Null));
+    assert_eq!(after[0]["status"], "sent", "that a receipt went, and when, stays");
+    let stranger = app.user(Role::Partner).await;
+    crate::helpers::assert_problem(
+        app.get(&format!("/api/v1/residents/{buyer}/messages"), Some(&stranger.token)).await,
+        403,
+    )
+    .await;
+}
