@@ -130,11 +130,20 @@ pub fn check_close(close: &Close, open_report: &Report) -> Result<(), Vec<FieldE
     let mut problems = Problems::new();
     let missing: HashSet<DeviceId> = open_report.not_yet_scanned.iter().map(|c| c.device_id).collect();
     let unexpected: HashMap<DeviceId, &Counted> = open_report.unexpected.iter().map(|c| (c.device_id, c)).collect();
+    let lists = [&open_report.found, &open_report.not_yet_scanned, &open_report.unexpected, &open_report.moved];
+    let known: HashSet<DeviceId> = lists.into_iter().flatten().map(|c| c.device_id).collect();
+    // A device the count never saw is, to the count, no record at all.
+    let unknown = "refers to a record that does not exist";
     for (i, id) in close.mark_lost.iter().enumerate() {
-        problems.check(missing.contains(id), &format!("mark_lost[{i}]"), "is not one of the count's missing devices");
+        match (known.contains(id), missing.contains(id)) {
+            (false, _) => problems.add(format!("mark_lost[{i}]"), unknown),
+            (true, false) => problems.add(format!("mark_lost[{i}]"), "is not one of the count's missing devices"),
+            (true, true) => {}
+        }
     }
     for (i, id) in close.receive.iter().enumerate() {
         match unexpected.get(id) {
+            None if !known.contains(id) => problems.add(format!("receive[{i}]"), unknown),
             None => problems.add(format!("receive[{i}]"), "is not one of the count's unexpected devices"),
             Some(c) if !c.status.is_in_stock() => problems.add(
                 format!("receive[{i}]"),
