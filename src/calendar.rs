@@ -33,6 +33,13 @@ pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
     London.from_local_datetime(&last).latest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| last.and_utc())
 }
 
+/// The first instant of a London day, in UTC.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let first = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    London.from_local_datetime(&first).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| first.and_utc())
+}
+
 /// Whole days overdue on `today` (0 when not yet due).
 pub fn days_overdue(due: NaiveDate, today: NaiveDate) -> i64 {
     (today - due).num_days().max(0)

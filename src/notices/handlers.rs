@@ -10,11 +10,11 @@ use diesel::pg::PgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::models::{Channel, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Senders};
+use super::models::{Channel, LettersQuery, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Senders};
 use super::repo;
 use super::rules;
 use crate::auth::{Principal, STAFF};
-use crate::http::{ApiError, AppState, run_blocking};
+use crate::http::{ApiError, AppState, Query, run_blocking};
 use crate::ids::{HubId, ResidentId};
 
 /// Queues a notice in the caller's transaction: it goes only if the change commits, and once.
@@ -120,4 +120,43 @@ pub fn export_section(conn: &mut PgConnection, resident: ResidentId) -> Result<V
         .into_iter()
         .map(|r| serde_json::to_value(Message::from(r)).map_err(ApiError::internal))
         .collect()
+}
+
+/// The day's letters to print at a hub, for residents with neither email nor phone, as one page;
+/// fetching it marks them sent (printed). Fetching it again reprints the same letters.
+pub async fn letters(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<HubId>,
+    Query(query): Query<LettersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let hub = id.into_inner();
+    let day = query.date.map(|d| d.day()).unwrap_or_else(|| crate::calendar::local_date(Utc::now()));
+    let html = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, STAFF)?;
+        let name = crate::hubs::repo::find(conn, hub)?
+            .filter(|_| actor.works_at(hub))
+            .ok_or_else(|| ApiError::not_found("hub"))?
+            .name;
+        let (from, to) = (crate::calendar::start_of_day(day), crate::calendar::end_of_day(day));
+        let rows = repo::letters(conn, hub, from, to)?;
+        let mut sheets = Vec::new();
+        for row in &rows {
+            let resident = match row.resident_id {
+                Some(r) => crate::residents::repo::find(conn, r)?,
+                None => None,
+            };
+            let (name, postcode) = resident.map(|r| (r.name, r.postcode)).unwrap_or_default();
+            sheets.push((
+                name,
+                postcode,
+                row.subject.clone().unwrap_or_default(),
+                row.body.clone().unwrap_or_default(),
+            ));
+        }
+        repo::printed(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+        Ok(rules::letters_page(&name, day, &sheets))
+    })
+    .await?;
+    Ok(crate::http::private_page(html))
 }

@@ -16,5 +16,7 @@ pub mod rules;
 use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
-    table.get("/api/v1/residents/{id}/messages", handlers::messages);
+    table
+        .get("/api/v1/residents/{id}/messages", handlers::messages)
+        .get("/api/v1/hubs/{id}/letters", handlers::letters);
 }

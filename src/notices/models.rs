@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -129,4 +129,11 @@ pub trait Senders: Send + Sync {
     /// Whether email can be sent at all.
     fn email_configured(&self) -> bool;
     fn send_email(&self, message: &Outgoing) -> Result<(), String>;
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LettersQuery {
+    /// The day the letters were queued (UK time); today if absent.
+    pub date: Option<crate::calendar::Date>,
 }

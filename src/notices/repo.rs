@@ -117,3 +117,28 @@ pub fn open_loans_due(conn: &mut PgConnection, days: &[NaiveDate]) -> QueryResul
         .order(loans::id)
         .load(conn)
 }
+
+/// The letters of a hub's day to print: those waiting, and those printed already (a reprint).
+pub fn letters(
+    conn: &mut PgConnection,
+    hub: HubId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::hub_id.eq(hub))
+        .filter(outbox::channel.eq(Channel::Print))
+        .filter(outbox::status.eq_any([NoticeStatus::ToPrint, NoticeStatus::Sent]))
+        .filter(outbox::created_at.ge(from))
+        .filter(outbox::created_at.le(to))
+        .order((outbox::resident_id, outbox::created_at))
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Letters printed: sent now.
+pub fn printed(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)).filter(outbox::status.eq(NoticeStatus::ToPrint)))
+        .set((outbox::status.eq(NoticeStatus::Sent), outbox::sent_at.eq(Utc::now())))
+        .execute(conn)
+}

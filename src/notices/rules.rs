@@ -131,6 +131,33 @@ pub fn compose(kind: NoticeKind, data: &Value, name: Option<&str>) -> Result<(St
     Ok((render(subject, &values)?, render(body, &values)?))
 }
 
+/// A day's letters as one page to print, a letter a sheet: the resident's name and postcode, the
+/// notice's subject and text. Everything is escaped.
+pub fn letters_page(hub: &str, day: NaiveDate, letters: &[(Option<String>, Option<String>, String, String)]) -> String {
+    use crate::http::escape_html as escape;
+    let mut sheets = String::new();
+    for (name, postcode, subject, body) in letters {
+        let paragraphs: String =
+            body.split("\n\n").map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>"))).collect();
+        sheets.push_str(&format!(
+            "<section class=\"letter\"><p class=\"to\">{}<br>{}</p><p class=\"from\">{}<br>{}</p><h2>{}</h2>{paragraphs}</section>\n",
+            escape(name.as_deref().unwrap_or("")),
+            escape(postcode.as_deref().unwrap_or("")),
+            escape(hub),
+            day.format("%-d %B %Y"),
+            escape(subject),
+        ));
+    }
+    if letters.is_empty() {
+        sheets.push_str("<p>No letters to print for this day.</p>");
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en-GB\">\n<head><meta charset=\"utf-8\"><title>Letters from {hub} for {day}</title>\n<style>body{{font-family:system-ui,sans-serif;font-size:12pt;line-height:1.5;color:#111}}.letter{{max-width:40em;margin:2em auto;page-break-after:always}}.from{{text-align:right}}h2{{font-size:1.2em}}</style></head>\n<body>\n{sheets}</body></html>\n",
+        hub = escape(hub),
+        day = day.format("%-d %B %Y"),
+    )
+}
+
 /// The loans a day brings notices for: due soon (due `DUE_SOON_DAYS` on) and overdue on the
 /// reminder days.
 pub fn due_dates_for(today: NaiveDate) -> (NaiveDate, Vec<(i64, NaiveDate)>) {

@@ -180,6 +180,23 @@ async fn the_daily_pass_queues_due_and_overdue_reminders_once_and_respects_conse
     let printed = messages(&app, &staff.token, unreachable).await;
     assert!(kinds(&printed).iter().all(|(_, s)| s == "to_print"), "{printed:?}");
     assert_eq!(printed[0]["channel"], "print");
+    // The hub prints them as one page; printing marks them sent, and a reprint shows them again.
+    let today = tech4all::calendar::local_date(Utc::now());
+    let url = format!("/api/v1/hubs/{hub}/letters?date={today}");
+    let page = app.get(&url, Some(&staff.token)).await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.expect("html");
+    assert_eq!(html.matches("class=\"letter\"").count(), 4, "{html}");
+    assert!(html.contains("Cy Nophone") && html.contains("M32 0TH") && !html.contains("Bea Email"), "{html}");
+    let printed = messages(&app, &staff.token, unreachable).await;
+    assert!(printed.iter().all(|m| m["status"] == "sent" && m["sent_at"].is_string()), "{printed:?}");
+    let again = app.get(&url, Some(&staff.token)).await.text().await.expect("html");
+    assert_eq!(again.matches("class=\"letter\"").count(), 4, "a reprint");
+    let elsewhere = app.user_with(Role::HubStaff, vec![app.insert_hub("Other Library")], None).await;
+    crate::helpers::assert_problem(app.get(&url, Some(&elsewhere.token)).await, 404).await;
+    let reporter = app.user(Role::Reporter).await;
+    crate::helpers::assert_problem(app.get(&url, Some(&reporter.token)).await, 403).await;
+
     let skipped = messages(&app, &staff.token, private).await;
     assert!(kinds(&skipped).iter().all(|(_, s)| s == "skipped"), "{skipped:?}");
     assert_eq!(skipped[0]["note"], "no consent to contact");

@@ -133,7 +133,7 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
     (read && path == "/api/v1/scheme")
         || role == Role::Admin
         || (read
-            && (path.starts_with("/api/v1/hubs")
+            && ((path.starts_with("/api/v1/hubs") && !path.ends_with("/letters"))
                 || path.starts_with("/api/v1/wards")
                 || path.starts_with("/api/v1/impact")))
         || (read && path.starts_with("/api/v1/reports") && matches!(role, Role::Reporter | Role::HubStaff))
@@ -143,7 +143,7 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
             && ((read && path.starts_with("/api/v1/organisations"))
                 || path.starts_with("/api/v1/donations")
                 || path.starts_with("/api/v1/devices")))
-        || (role == Role::HubStaff && read && path.starts_with("/api/v1/closures"))
+        || (role == Role::HubStaff && read && (path.starts_with("/api/v1/closures") || path.ends_with("/letters")))
         || (role == Role::HubStaff
             && (path.starts_with("/api/v1/stocktakes")
                 || path == "/api/v1/accessories/outstanding"
