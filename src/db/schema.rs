@@ -685,6 +685,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notice_templates (kind) {
+        scheme_id -> Uuid,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(hubs -> wards (ward_id));
 diesel::joinable!(handover_accessories -> accessory_kinds (kind_id));
 diesel::joinable!(handover_accessories -> loans (loan_id));
@@ -809,4 +820,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_terms,
     agreements,
     outbox,
+    notice_templates,
 );

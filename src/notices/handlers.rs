@@ -10,11 +10,14 @@ use diesel::pg::PgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::models::{Channel, LettersQuery, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Senders};
+use super::models::{
+    Channel, LettersQuery, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Preview, PreviewInput,
+    Senders, Template, TemplateInput, Templates,
+};
 use super::repo;
 use super::rules;
-use crate::auth::{Principal, STAFF};
-use crate::http::{ApiError, AppState, Query, run_blocking};
+use crate::auth::{ADMIN, Principal, STAFF};
+use crate::http::{ApiError, AppState, Json, Query, run_blocking};
 use crate::ids::{HubId, ResidentId};
 
 /// Queues a notice in the caller's transaction: it goes only if the change commits, and once.
@@ -71,7 +74,9 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
             return Ok(());
         }
     };
-    match rules::compose(row.kind, &row.data, resident.name.as_deref()) {
+    let template = repo::template(conn, row.kind)?;
+    let wording = template.as_ref().map(|(s, b)| (s.as_str(), b.as_str()));
+    match rules::compose(row.kind, wording, &row.data, resident.name.as_deref()) {
         Ok(text) => send(conn, (id, row.attempts), channel, email.unwrap_or_default(), text, senders, now),
         Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
     }
@@ -159,4 +164,80 @@ pub async fn letters(
     })
     .await?;
     Ok(crate::http::private_page(html))
+}
+
+/// A kind's wording in the caller's scheme: its own, or the default.
+fn template_of(conn: &mut PgConnection, kind: NoticeKind) -> Result<Template, ApiError> {
+    let own = repo::template(conn, kind)?;
+    let customised = own.is_some();
+    let (subject, body) = own.unwrap_or_else(|| {
+        let (s, b) = rules::default_template(kind);
+        (s.to_owned(), b.to_owned())
+    });
+    Ok(Template { kind, subject, body, placeholders: rules::placeholders(kind), customised })
+}
+
+pub async fn templates(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    let items = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, STAFF)?;
+        NoticeKind::ALL.iter().map(|k| template_of(conn, *k)).collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Templates { items }))
+}
+
+/// Admins set the scheme's wording for a kind; a placeholder the kind does not have is refused.
+pub async fn save_template(
+    state: web::Data<AppState>,
+    who: Principal,
+    kind: web::Path<NoticeKind>,
+    Json(input): Json<TemplateInput>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind.into_inner();
+    rules::check_template(kind, &input.subject, &input.body).map_err(ApiError::validation)?;
+    let template = run_blocking(&state.pool, move |conn| {
+        let actor = who.actor_in(conn, ADMIN)?;
+        repo::save_template(conn, kind, input.subject.trim(), input.body.trim(), actor.user_id)?;
+        template_of(conn, kind)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(template))
+}
+
+/// Back to the default wording.
+pub async fn reset_template(
+    state: web::Data<AppState>,
+    who: Principal,
+    kind: web::Path<NoticeKind>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind.into_inner();
+    run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, ADMIN)?;
+        repo::reset_template(conn, kind)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The wording (as given, or the kind's current one) filled with made-up values.
+pub async fn preview(
+    state: web::Data<AppState>,
+    who: Principal,
+    kind: web::Path<NoticeKind>,
+    Json(input): Json<PreviewInput>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind.into_inner();
+    let preview = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, STAFF)?;
+        let current = template_of(conn, kind)?;
+        let subject = input.subject.unwrap_or(current.subject);
+        let body = input.body.unwrap_or(current.body);
+        rules::check_template(kind, &subject, &body).map_err(ApiError::validation)?;
+        let (subject, body) = rules::compose(kind, Some((&subject, &body)), &rules::sample(kind), Some("Sam Sample"))
+            .map_err(|e| ApiError::validation(vec![crate::http::FieldError::new("body", e)]))?;
+        Ok(Preview { subject, body })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(preview))
 }

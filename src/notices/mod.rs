@@ -18,5 +18,9 @@ use crate::http::RouteTable;
 pub fn routes(table: &mut RouteTable) {
     table
         .get("/api/v1/residents/{id}/messages", handlers::messages)
-        .get("/api/v1/hubs/{id}/letters", handlers::letters);
+        .get("/api/v1/hubs/{id}/letters", handlers::letters)
+        .get("/api/v1/notice-templates", handlers::templates)
+        .put("/api/v1/notice-templates/{kind}", handlers::save_template)
+        .delete("/api/v1/notice-templates/{kind}", handlers::reset_template)
+        .post("/api/v1/notice-templates/{kind}/preview", handlers::preview);
 }

@@ -137,3 +137,41 @@ pub struct LettersQuery {
     /// The day the letters were queued (UK time); today if absent.
     pub date: Option<crate::calendar::Date>,
 }
+
+/// A kind's wording as the scheme has it (its own, or the default).
+#[derive(Debug, Serialize)]
+pub struct Template {
+    pub kind: NoticeKind,
+    pub subject: String,
+    pub body: String,
+    /// What `{…}` may name in this kind's wording.
+    pub placeholders: &'static [&'static str],
+    /// Whether this is the scheme's own wording rather than the default.
+    pub customised: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Templates {
+    pub items: Vec<Template>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewInput {
+    /// Wording to try; the kind's current wording if absent.
+    pub subject: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    pub subject: String,
+    pub body: String,
+}

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use super::models::{Channel, NewNotice, NoticeStatus, OutboxRow};
-use crate::db::schema::{loans, outbox};
+use super::models::{Channel, NewNotice, NoticeKind, NoticeStatus, OutboxRow};
+use crate::db::schema::{loans, notice_templates, outbox};
 use crate::ids::{DeviceId, HubId, LoanId, ResidentId, SchemeId};
 
 /// Queues a notice; false if one with its natural key is already queued (nothing changes).
@@ -141,4 +141,43 @@ pub fn printed(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<usize> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)).filter(outbox::status.eq(NoticeStatus::ToPrint)))
         .set((outbox::status.eq(NoticeStatus::Sent), outbox::sent_at.eq(Utc::now())))
         .execute(conn)
+}
+
+/// The scheme's own wording for a kind, if it has one.
+pub fn template(conn: &mut PgConnection, kind: NoticeKind) -> QueryResult<Option<(String, String)>> {
+    notice_templates::table
+        .filter(notice_templates::kind.eq(kind))
+        .select((notice_templates::subject, notice_templates::body))
+        .first(conn)
+        .optional()
+}
+
+pub fn save_template(
+    conn: &mut PgConnection,
+    kind: NoticeKind,
+    subject: &str,
+    body: &str,
+    by: crate::ids::UserId,
+) -> QueryResult<()> {
+    diesel::insert_into(notice_templates::table)
+        .values((
+            notice_templates::kind.eq(kind),
+            notice_templates::subject.eq(subject),
+            notice_templates::body.eq(body),
+            notice_templates::updated_by.eq(by),
+        ))
+        .on_conflict((notice_templates::scheme_id, notice_templates::kind))
+        .do_update()
+        .set((
+            notice_templates::subject.eq(subject),
+            notice_templates::body.eq(body),
+            notice_templates::updated_by.eq(by),
+            notice_templates::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn reset_template(conn: &mut PgConnection, kind: NoticeKind) -> QueryResult<bool> {
+    Ok(diesel::delete(notice_templates::table.filter(notice_templates::kind.eq(kind))).execute(conn)? == 1)
 }

@@ -123,12 +123,78 @@ pub fn render(template: &str, data: &Map<String, Value>) -> Result<String, Strin
     Ok(out)
 }
 
-/// The notice's subject and body in the scheme's wording, for the resident named.
-pub fn compose(kind: NoticeKind, data: &Value, name: Option<&str>) -> Result<(String, String), String> {
+/// The notice's subject and body in the scheme's wording (`template`, or the default), for the
+/// resident named.
+pub fn compose(
+    kind: NoticeKind,
+    template: Option<(&str, &str)>,
+    data: &Value,
+    name: Option<&str>,
+) -> Result<(String, String), String> {
     let mut values = data.as_object().cloned().unwrap_or_default();
     values.insert("name".into(), Value::String(name.unwrap_or("resident").to_owned()));
-    let (subject, body) = default_template(kind);
+    let (subject, body) = template.unwrap_or_else(|| default_template(kind));
     Ok((render(subject, &values)?, render(body, &values)?))
+}
+
+/// The `{placeholder}`s a template uses, or where its braces do not pair up.
+fn used_placeholders(text: &str) -> Result<Vec<&str>, &'static str> {
+    let mut used = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(['{', '}']) {
+        if rest[start..].starts_with('}') {
+            return Err("has a } without its {");
+        }
+        let after = &rest[start + 1..];
+        let end = after.find('}').ok_or("has a { without its }")?;
+        used.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    Ok(used)
+}
+
+/// A scheme's wording for a kind: sensible lengths, and only that kind's placeholders.
+pub fn check_template(kind: NoticeKind, subject: &str, body: &str) -> Result<(), Vec<crate::http::FieldError>> {
+    let mut problems = crate::http::Problems::new();
+    problems.length("subject", subject, 1, 200);
+    problems.length("body", body, 1, 5000);
+    let known = placeholders(kind);
+    for (field, text) in [("subject", subject), ("body", body)] {
+        match used_placeholders(text) {
+            Err(message) => problems.add(field, message),
+            Ok(used) => {
+                for name in used.into_iter().filter(|n| !known.contains(n)) {
+                    problems.add(field, format!("{{{name}}} is not a placeholder of {kind}; use {}", known.join(", ")));
+                }
+            }
+        }
+    }
+    problems.into_errors()
+}
+
+/// Made-up values for every placeholder of a kind, for a preview.
+pub fn sample(kind: NoticeKind) -> Value {
+    let values: Map<String, Value> = placeholders(kind)
+        .iter()
+        .map(|p| {
+            let v = match *p {
+                "name" => "Sam Sample",
+                "device" => "laptop Dell Latitude 5490",
+                "asset_tag" => "T4A-000123",
+                "due_on" | "ends_on" | "sold_on" => "24 December 2026",
+                "collect_by" => "24 December 2026, 17:00",
+                "hub" => "Stretford Library",
+                "days_overdue" => "7",
+                "category" => "laptop",
+                "network" => "O2",
+                "receipt_number" => "T4A-S-2026-000123",
+                "price" => "£60.00",
+                _ => "…",
+            };
+            ((*p).to_owned(), Value::String(v.to_owned()))
+        })
+        .collect();
+    Value::Object(values)
 }
 
 /// A day's letters as one page to print, a letter a sheet: the resident's name and postcode, the
@@ -202,6 +268,19 @@ mod tests {
             let values: Map<String, Value> = placeholders(kind).iter().map(|p| ((*p).to_owned(), json!("x"))).collect();
             assert!(render(subject, &values).is_ok() && render(body, &values).is_ok(), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_template_may_use_only_its_own_placeholders() {
+        assert!(check_template(NoticeKind::LoanDueSoon, "Due {due_on}", "Hello {name}, {device} at {hub}").is_ok());
+        let errors = check_template(NoticeKind::LoanDueSoon, "Due {due_on}", "Hello {nmae}").expect_err("unknown");
+        assert!(errors[0].message.starts_with("{nmae} is not a placeholder of loan_due_soon"), "{errors:?}");
+        assert!(check_template(NoticeKind::SaleReceipt, "{receipt_number", "x").is_err());
+        assert!(check_template(NoticeKind::SaleReceipt, "x}", "x").is_err());
+        assert!(check_template(NoticeKind::SaleReceipt, "", "x").is_err());
+        let sample = sample(NoticeKind::LoanOverdue);
+        let (_, body) = compose(NoticeKind::LoanOverdue, None, &sample, Some("Sam")).expect("renders");
+        assert!(body.contains("7 days ago"));
     }
 
     #[test]

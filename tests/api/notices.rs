@@ -301,3 +301,74 @@ async fn messages_are_in_the_export_and_go_with_erasure() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_scheme_words_its_own_notices_with_known_placeholders_and_previews_them() {
+    let app = TestApp::spawn().await;
+    let (url, inbox) = smtp_server();
+    let (hub, staff) = staff_at_hub(&app).await;
+    let admin = app.admin().await;
+    let listed = json_ok(app.get("/api/v1/notice-templates", Some(&staff.token)).await).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(6));
+    assert!(listed["items"].as_array().expect("items").iter().all(|t| t["customised"] == false));
+
+    let put = |body: Value| {
+        app.request(reqwest::Method::PUT, "/api/v1/notice-templates/sale_receipt", Some(&admin.token))
+            .json(&body)
+            .send()
+    };
+    let wording =
+        json!({"subject": "Receipt {receipt_number} from {hub}", "body": "Hello {name}: {device} for {price}."});
+    let staff_put = app
+        .request(reqwest::Method::PUT, "/api/v1/notice-templates/sale_receipt", Some(&staff.token))
+        .json(&wording)
+        .send()
+        .await
+        .expect("sends");
+    crate::helpers::assert_problem(staff_put, 403).await;
+    let bad = put(json!({"subject": "Receipt", "body": "Hello {nmae}"})).await.expect("sends");
+    let problem = crate::helpers::assert_problem(bad, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "body");
+    assert!(
+        problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("{nmae} is not a placeholder")),
+        "{problem}"
+    );
+    let saved = json_ok(put(wording.clone()).await.expect("sends")).await;
+    assert_eq!(saved["customised"], true);
+    let unknown_kind = app
+        .request(reqwest::Method::PUT, "/api/v1/notice-templates/birthday", Some(&admin.token))
+        .json(&wording)
+        .send()
+        .await
+        .expect("sends");
+    crate::helpers::assert_problem(unknown_kind, 404).await;
+
+    let preview =
+        json_ok(app.post_json("/api/v1/notice-templates/sale_receipt/preview", Some(&staff.token), &json!({})).await)
+            .await;
+    assert_eq!(preview["body"], "Hello Sam Sample: laptop Dell Latitude 5490 for £60.00.");
+    let trial = json!({"body": "Due {due_on}?"});
+    crate::helpers::assert_problem(
+        app.post_json("/api/v1/notice-templates/sale_receipt/preview", Some(&staff.token), &trial).await,
+        422,
+    )
+    .await;
+
+    // The scheme's wording is what residents get.
+    let buyer =
+        resident(&app, &staff.token, "Gil Buyer", json!({"email": "gil@example.org", "contact_consent": true})).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": buyer, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    drain(&app, &smtp_to(&url));
+    let mail = inbox.all();
+    assert!(mail[0].contains("Subject: Receipt ") && mail[0].contains("Hello Gil Buyer"), "{}", mail[0]);
+
+    let reset = app
+        .request(reqwest::Method::DELETE, "/api/v1/notice-templates/sale_receipt", Some(&admin.token))
+        .send()
+        .await
+        .expect("sends");
+    assert_eq!(reset.status(), 204);
+    let listed = json_ok(app.get("/api/v1/notice-templates", Some(&staff.token)).await).await;
+    assert!(listed["items"].as_array().expect("items").iter().all(|t| t["customised"] == false));
+}

@@ -18,6 +18,7 @@ fn concrete(path: &str, id: Uuid) -> String {
         .replace("{user_id}", &Uuid::now_v7().to_string())
         .replace("{tag}", "T4A-999999")
         .replace("{reset_id}", &Uuid::now_v7().to_string())
+        .replace("{kind}", "sale_receipt")
 }
 
 #[actix_web::test]
@@ -95,6 +96,8 @@ pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         ("POST", "/api/v1/accessory-kinds") => json!({"name": format!("Kind {n}")}),
         ("PATCH", "/api/v1/accessory-kinds/{id}") => json!({"active": true}),
         ("POST", "/api/v1/agreements") => json!({"kind": "loan", "title": "Terms", "body": "Bring it back."}),
+        ("PUT", "/api/v1/notice-templates/{kind}") => json!({"subject": "Receipt", "body": "Hello {name}"}),
+        ("POST", "/api/v1/notice-templates/{kind}/preview") => json!({}),
         ("POST", "/api/v1/closures") => json!({"starts_on": "2026-12-25", "reason": "Christmas Day"}),
         ("POST", "/api/v1/devices/{id}/resets") => json!({"method": "factory_reset", "verified": true}),
         ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
@@ -147,6 +150,7 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
         || (role == Role::HubStaff
             && (path.starts_with("/api/v1/stocktakes")
                 || path == "/api/v1/accessories/outstanding"
+                || (path.starts_with("/api/v1/notice-templates") && (read || path.ends_with("/preview")))
                 || (read && (path.starts_with("/api/v1/accessory-kinds") || path.starts_with("/api/v1/agreements")))))
         || (role == Role::Partner
             && read
@@ -200,7 +204,7 @@ async fn each_role_reaches_exactly_what_it_may() {
                 url.push_str("?reference=R-000001");
             }
             let mut request = app.request(method.parse().expect("method"), &url, Some(&user.token));
-            if method == "POST" || method == "PATCH" {
+            if method == "POST" || method == "PATCH" || method == "PUT" {
                 request = request.json(&body_for(&method, &path, hub)).header("if-match", "*");
             }
             let status = request.send().await.expect("sent").status().as_u16();

@@ -441,7 +441,7 @@ async fn every_route_refuses_another_schemes_records_for_every_role() {
             };
             let mut request = app.request(method.parse::<Method>().expect("method"), &url, Some(&user.token));
             let mut names_their_hub = false;
-            if method == "POST" || method == "PATCH" {
+            if method == "POST" || method == "PATCH" || method == "PUT" {
                 let body = crate::roles::body_for(&method, &path, ids["hubs"]);
                 names_their_hub = body.to_string().contains(&ids["hubs"].to_string());
                 request = request.json(&body).header("if-match", "*");
