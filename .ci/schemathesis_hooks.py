@@ -78,7 +78,7 @@ def _fix_opening_hours(body):
             kept.append(session)
             continue
         opens, closes = _clock(session.get("opens")), _clock(session.get("closes"))
-        if opens is None or closes is None:
+        if opens is None or closes is None or not isinstance(session.get("day"), str):
             kept.append(session)
             continue
         if closes <= opens:
