@@ -188,7 +188,7 @@ fn dispatch(command: Command, settings: Settings) -> CliResult {
             let pool = build_pool(&db.url, &settings);
             let as_of = as_of.unwrap_or_else(chrono::Utc::now);
             let queued = crate::worker::pass(&pool, as_of)?;
-            let senders = crate::worker::Smtp::from_settings(&settings)?;
+            let senders = crate::worker::Outbound::from_settings(&settings)?;
             let mut claimed = 0;
             while let n @ 1.. = crate::worker::deliver_due(&pool, &senders, chrono::Utc::now())? {
                 claimed += n;

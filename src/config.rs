@@ -92,6 +92,16 @@ pub struct Settings {
     pub smtp_from: String,
     /// How often the worker looks for notices to send.
     pub notice_poll: Duration,
+    /// GOV.UK Notify, for text messages: the service's API key and the id of a text template
+    /// whose whole content is `((body))` (the scheme's wording goes in it).
+    pub notify: Option<NotifySettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    pub api_key: String,
+    pub sms_template_id: String,
+    pub base_url: String,
 }
 
 /// The rules that differ between schemes (DESIGN §9). Each scheme keeps its own as data
@@ -242,6 +252,21 @@ impl Settings {
             smtp_url: get("TECH4ALL_SMTP_URL"),
             smtp_from: get("TECH4ALL_SMTP_FROM").unwrap_or_else(|| "Tech4All <noreply@tech4all.invalid>".into()),
             notice_poll: Duration::from_secs(ranged(&get, "TECH4ALL_NOTICE_POLL_SECONDS", 5, 1, 3600)?),
+            notify: match (get("TECH4ALL_NOTIFY_API_KEY"), get("TECH4ALL_NOTIFY_SMS_TEMPLATE_ID")) {
+                (Some(api_key), Some(sms_template_id)) => Some(NotifySettings {
+                    api_key,
+                    sms_template_id,
+                    base_url: get("TECH4ALL_NOTIFY_BASE_URL")
+                        .unwrap_or_else(|| "https://api.notifications.service.gov.uk".into()),
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::new(
+                        "TECH4ALL_NOTIFY_API_KEY",
+                        "needs TECH4ALL_NOTIFY_SMS_TEMPLATE_ID with it (and the other way round)",
+                    ));
+                }
+            },
         })
     }
 }
@@ -313,6 +338,17 @@ mod tests {
         assert_eq!(err.variable, "TECH4ALL_DB_POOL_SIZE");
         let err = settings(&[("TECH4ALL_LOG_FORMAT", "xml")]).expect_err("must fail");
         assert_eq!(err.variable, "TECH4ALL_LOG_FORMAT");
+    }
+
+    #[test]
+    fn notify_needs_its_key_and_template_together() {
+        let err = settings(&[("TECH4ALL_NOTIFY_API_KEY", "key")]).expect_err("must fail");
+        assert_eq!(err.variable, "TECH4ALL_NOTIFY_API_KEY");
+        let both = settings(&[("TECH4ALL_NOTIFY_API_KEY", "k"), ("TECH4ALL_NOTIFY_SMS_TEMPLATE_ID", "t")]);
+        assert_eq!(
+            both.expect("valid").notify.map(|n| n.base_url).as_deref(),
+            Some("https://api.notifications.service.gov.uk")
+        );
     }
 
     #[test]

@@ -21,17 +21,75 @@ use crate::notices::models::{Outgoing, Senders};
 const BATCH: i32 = 50;
 const LEASE_SECONDS: i32 = 120;
 
-/// Email through the configured SMTP server.
-pub struct Smtp {
-    transport: Option<SmtpTransport>,
+/// The ways out: email through the configured SMTP server, text messages through GOV.UK Notify.
+pub struct Outbound {
+    smtp: Option<SmtpTransport>,
     from: Mailbox,
+    notify: Option<Notify>,
 }
 
-impl Smtp {
+/// GOV.UK Notify's API: a key `name-<service id>-<secret>`, each request signed with a JWT
+/// (HS256 with the secret; `iss` the service id, `iat` now) as its documentation specifies.
+struct Notify {
+    base_url: String,
+    service_id: String,
+    secret: String,
+    sms_template_id: String,
+    agent: ureq::Agent,
+}
+
+impl Notify {
+    fn new(settings: &crate::config::NotifySettings) -> Result<Self, String> {
+        let key = settings.api_key.trim();
+        // The last two parts are UUIDs (36 characters each); the name before them may hold dashes.
+        if key.len() < 74 || !key.is_char_boundary(key.len() - 73) {
+            return Err("TECH4ALL_NOTIFY_API_KEY: expected name-<service id>-<secret key>".into());
+        }
+        let (service_id, secret) = (&key[key.len() - 73..key.len() - 37], &key[key.len() - 36..]);
+        if uuid::Uuid::parse_str(service_id).is_err() || uuid::Uuid::parse_str(secret).is_err() {
+            return Err("TECH4ALL_NOTIFY_API_KEY: expected name-<service id>-<secret key>".into());
+        }
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build();
+        Ok(Self {
+            base_url: settings.base_url.trim_end_matches('/').to_owned(),
+            service_id: service_id.to_owned(),
+            secret: secret.to_owned(),
+            sms_template_id: settings.sms_template_id.clone(),
+            agent,
+        })
+    }
+
+    fn token(&self) -> Result<String, String> {
+        let claims = serde_json::json!({ "iss": self.service_id, "iat": Utc::now().timestamp() });
+        let key = jsonwebtoken::EncodingKey::from_secret(self.secret.as_bytes());
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key)
+            .map_err(|e| format!("Notify token: {e}"))
+    }
+
+    fn send_sms(&self, to: &str, body: &str, reference: &str) -> Result<(), String> {
+        let request = serde_json::json!({
+            "phone_number": to,
+            "template_id": self.sms_template_id,
+            "personalisation": { "body": body },
+            "reference": reference,
+        });
+        let url = format!("{}/v2/notifications/sms", self.base_url);
+        match self.agent.post(&url).set("Authorization", &format!("Bearer {}", self.token()?)).send_json(request) {
+            Ok(response) if response.status() == 201 => Ok(()),
+            Ok(response) => Err(format!("Notify answered {}", response.status())),
+            Err(ureq::Error::Status(code, response)) => {
+                Err(format!("Notify answered {code}: {}", response.into_string().unwrap_or_default()))
+            }
+            Err(e) => Err(format!("Notify: {e}")),
+        }
+    }
+}
+
+impl Outbound {
     pub fn from_settings(settings: &Settings) -> Result<Self, String> {
         let from: Mailbox =
             settings.smtp_from.parse().map_err(|e| format!("TECH4ALL_SMTP_FROM: not a mailbox ({e})"))?;
-        let transport = match &settings.smtp_url {
+        let smtp = match &settings.smtp_url {
             Some(url) => Some(
                 SmtpTransport::from_url(url)
                     .map_err(|e| format!("TECH4ALL_SMTP_URL: {e}"))?
@@ -40,17 +98,18 @@ impl Smtp {
             ),
             None => None,
         };
-        Ok(Self { transport, from })
+        let notify = settings.notify.as_ref().map(Notify::new).transpose()?;
+        Ok(Self { smtp, from, notify })
     }
 }
 
-impl Senders for Smtp {
+impl Senders for Outbound {
     fn email_configured(&self) -> bool {
-        self.transport.is_some()
+        self.smtp.is_some()
     }
 
     fn send_email(&self, message: &Outgoing) -> Result<(), String> {
-        let transport = self.transport.as_ref().ok_or("no SMTP server is configured")?;
+        let transport = self.smtp.as_ref().ok_or("no SMTP server is configured")?;
         let to: Mailbox = message.to.parse().map_err(|e| format!("the address cannot take mail ({e})"))?;
         let email = Message::builder()
             .from(self.from.clone())
@@ -59,6 +118,15 @@ impl Senders for Smtp {
             .body(message.body.clone())
             .map_err(|e| e.to_string())?;
         transport.send(&email).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+    }
+
+    fn sms_configured(&self) -> bool {
+        self.notify.is_some()
+    }
+
+    fn send_sms(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
+        let notify = self.notify.as_ref().ok_or("GOV.UK Notify is not configured")?;
+        notify.send_sms(&message.to, &message.body, reference)
     }
 }
 
@@ -92,7 +160,7 @@ pub fn deliver_due(pool: &Pool, senders: &dyn Senders, now: DateTime<Utc>) -> Re
 
 /// Starts the worker on its own thread; it stops when `stop` is set.
 pub fn spawn(pool: Pool, settings: &Settings, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
-    let senders = Smtp::from_settings(settings)?;
+    let senders = Outbound::from_settings(settings)?;
     let poll = settings.notice_poll;
     Ok(std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {

@@ -67,7 +67,8 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
         return Ok(());
     };
     let (email, phone) = (resident.email.as_deref(), resident.phone.as_deref());
-    let channel = match rules::channel(resident.contact_consent, email, phone, senders.email_configured(), false) {
+    let configured = (senders.email_configured(), senders.sms_configured());
+    let channel = match rules::channel(resident.contact_consent, email, phone, configured.0, configured.1) {
         Ok(c) => c,
         Err(reason) => {
             repo::skipped(conn, id, reason)?;
@@ -77,7 +78,10 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
     let template = repo::template(conn, row.kind)?;
     let wording = template.as_ref().map(|(s, b)| (s.as_str(), b.as_str()));
     match rules::compose(row.kind, wording, &row.data, resident.name.as_deref()) {
-        Ok(text) => send(conn, (id, row.attempts), channel, email.unwrap_or_default(), text, senders, now),
+        Ok(text) => {
+            let to = if channel == Channel::Sms { phone } else { email };
+            send(conn, (id, row.attempts), channel, to.unwrap_or_default(), text, senders, now)
+        }
         Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
     }
 }
@@ -92,11 +96,22 @@ fn send(
     senders: &dyn Senders,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    if channel != Channel::Email {
-        repo::delivered(conn, id, Channel::Print, (None, &subject, &body), NoticeStatus::ToPrint)?;
-        return Ok(());
-    }
-    match senders.send_email(&Outgoing { to: to.to_owned(), subject: subject.clone(), body: body.clone() }) {
+    let outgoing = Outgoing { to: to.to_owned(), subject: subject.clone(), body: body.clone() };
+    let sent = match channel {
+        Channel::Email => senders.send_email(&outgoing),
+        Channel::Sms => match rules::text_allowed_at(now) {
+            Ok(()) => senders.send_sms(&outgoing, &id.to_string()),
+            Err(morning) => {
+                repo::deferred(conn, id, morning, "no texts between 20:00 and 08:00")?;
+                return Ok(());
+            }
+        },
+        Channel::Print | Channel::Letter => {
+            repo::delivered(conn, id, Channel::Print, (None, &subject, &body), NoticeStatus::ToPrint)?;
+            return Ok(());
+        }
+    };
+    match sent {
         Ok(()) => repo::delivered(conn, id, channel, (Some(to), &subject, &body), NoticeStatus::Sent)?,
         Err(e) => repo::failed(conn, id, &e, rules::retry_at(now, attempts))?,
     };

@@ -122,13 +122,21 @@ pub struct Outgoing {
     pub body: String,
 }
 
-/// The ways out the instance has: an SMTP server for email (GOV.UK Notify for texts and letters
-/// comes with its own port). The worker builds it from the configuration; tests give a real
-/// SMTP server.
+/// The ways out the instance has: an SMTP server for email, GOV.UK Notify for text messages. The
+/// worker builds it from the configuration; tests give a real SMTP server and a local Notify.
 pub trait Senders: Send + Sync {
     /// Whether email can be sent at all.
     fn email_configured(&self) -> bool;
     fn send_email(&self, message: &Outgoing) -> Result<(), String>;
+    /// Whether text messages can be sent at all.
+    fn sms_configured(&self) -> bool {
+        false
+    }
+    /// Sends `message.body` to the mobile number `message.to`; `reference` is the notice's id.
+    fn send_sms(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
+        let _ = (message, reference);
+        Err("text messages are not configured".into())
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -95,6 +95,19 @@ pub fn failed(conn: &mut PgConnection, id: Uuid, error: &str, next: Option<DateT
         .execute(conn)
 }
 
+/// Not yet (a text at night): waits until `until`, without counting as an attempt.
+pub fn deferred(conn: &mut PgConnection, id: Uuid, until: DateTime<Utc>, reason: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(NoticeStatus::Sending)))
+        .set((
+            outbox::status.eq(NoticeStatus::Pending),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::next_attempt_at.eq(until),
+            outbox::last_error.eq(reason),
+            outbox::claimed_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+}
+
 pub fn of_resident(conn: &mut PgConnection, resident: ResidentId) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::resident_id.eq(resident))

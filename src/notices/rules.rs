@@ -40,11 +40,29 @@ pub fn channel(
     if !consent {
         return Err("no consent to contact");
     }
-    match (email.filter(|_| email_configured), phone.filter(|_| sms_configured)) {
+    match (email.filter(|_| email_configured), phone.filter(|p| sms_configured && is_mobile(p))) {
         (Some(_), _) => Ok(Channel::Email),
         (None, Some(_)) => Ok(Channel::Sms),
         (None, None) => Ok(Channel::Print),
     }
+}
+
+/// A UK mobile number (07…, or +447…), the only kind a text message reaches.
+pub fn is_mobile(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    digits.starts_with("07") || digits.starts_with("+447") || digits.starts_with("447")
+}
+
+/// No texts at night: from 20:00 to 08:00 UK time a text waits for 08:00.
+pub fn text_allowed_at(now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+    use chrono::Timelike;
+    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let hour = local.hour();
+    if (8..20).contains(&hour) {
+        return Ok(());
+    }
+    let day = if hour >= 20 { local.date_naive() + Duration::days(1) } else { local.date_naive() };
+    Err(crate::calendar::start_of_day(day) + Duration::hours(8))
 }
 
 /// The natural keys: what a notice is about, its kind, and its occurrence.
@@ -254,6 +272,27 @@ mod tests {
         assert_eq!(channel(true, Some("a@b.test"), Some("07700 900000"), false, true), Ok(Channel::Sms));
         assert_eq!(channel(true, None, None, true, true), Ok(Channel::Print));
         assert_eq!(channel(true, None, Some("07700 900000"), true, false), Ok(Channel::Print));
+    }
+
+    #[test]
+    fn texts_go_to_mobiles_and_never_at_night() {
+        assert!(is_mobile("07700 900123") && is_mobile("+44 7700 900123") && !is_mobile("0161 912 2000"));
+        assert_eq!(
+            channel(true, None, Some("0161 912 2000"), true, true),
+            Ok(Channel::Print),
+            "a landline takes no text"
+        );
+        use chrono::TimeZone;
+        let noon = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).single().expect("time");
+        assert_eq!(text_allowed_at(noon), Ok(()));
+        let late = Utc.with_ymd_and_hms(2026, 12, 3, 21, 30, 0).single().expect("time");
+        assert_eq!(text_allowed_at(late), Err(Utc.with_ymd_and_hms(2026, 12, 4, 8, 0, 0).single().expect("time")));
+        let early = Utc.with_ymd_and_hms(2026, 7, 3, 5, 0, 0).single().expect("time");
+        assert_eq!(
+            text_allowed_at(early),
+            Err(Utc.with_ymd_and_hms(2026, 7, 3, 7, 0, 0).single().expect("time")),
+            "08:00 BST"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod instances;
 mod loans;
 mod notices;
 mod organisations;
+mod receiver;
 mod refurbishment;
 mod replica;
 mod reports;

@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use tech4all::auth::Role;
 use tech4all::notices::models::Senders;
-use tech4all::worker::Smtp;
+use tech4all::worker::Outbound;
 
 use crate::helpers::{TestApp, TestUser, json_ok, test_settings};
+use crate::receiver::{Received, Receiver};
 
 /// Every message the server accepted, as sent.
 #[derive(Clone, Default)]
@@ -57,11 +58,11 @@ fn smtp_server() -> (String, Inbox) {
     (format!("smtp://127.0.0.1:{port}"), inbox)
 }
 
-fn smtp_to(url: &str) -> Smtp {
+fn smtp_to(url: &str) -> Outbound {
     let mut settings = test_settings();
     settings.smtp_url = Some(url.to_owned());
     settings.smtp_from = "Tech4All <noreply@tech4all.test>".into();
-    Smtp::from_settings(&settings).expect("smtp settings")
+    Outbound::from_settings(&settings).expect("smtp settings")
 }
 
 async fn staff_at_hub(app: &TestApp) -> (Uuid, TestUser) {
@@ -371,4 +372,159 @@ async fn a_scheme_words_its_own_notices_with_known_placeholders_and_previews_the
     assert_eq!(reset.status(), 204);
     let listed = json_ok(app.get("/api/v1/notice-templates", Some(&staff.token)).await).await;
     assert!(listed["items"].as_array().expect("items").iter().all(|t| t["customised"] == false));
+}
+
+/// GOV.UK Notify as its API documentation specifies it for sending a text message: `POST
+/// /v2/notifications/sms` with a JSON body (`phone_number` and `template_id` required,
+/// `personalisation` a map of strings, `reference` a string, nothing else), authorised by a
+/// bearer JWT signed HS256 with the key's secret whose `iss` is the service id and whose `iat` is
+/// within 30 seconds of now; 201 with the notification, or 400/403 with its error list.
+fn notify_checks(service_id: String, secret: String, template_id: String) -> impl Fn(&Received) -> (u16, Value) {
+    let error = |code: u16, kind: &str, message: &str| {
+        (code, json!({"status_code": code, "errors": [{"error": kind, "message": message}]}))
+    };
+    move |request: &Received| {
+        if request.method != "POST" || request.path != "/v2/notifications/sms" {
+            return error(404, "NotFound", "no such route");
+        }
+        let token = request.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes());
+        let Ok(claims) = jsonwebtoken::decode::<Value>(token, &key, &validation).map(|t| t.claims) else {
+            return error(403, "AuthError", "Invalid token: signature, api token not found");
+        };
+        if claims["iss"] != json!(service_id) {
+            return error(403, "AuthError", "Invalid token: service not found");
+        }
+        if claims["iat"].as_i64().is_none_or(|iat| (Utc::now().timestamp() - iat).abs() > 30) {
+            return error(403, "AuthError", "Error: Your system clock must be accurate to within 30 seconds");
+        }
+        if !request.header("content-type").is_some_and(|c| c.starts_with("application/json")) {
+            return error(400, "BadRequestError", "Content-Type must be application/json");
+        }
+        let body = request.json();
+        let Some(fields) = body.as_object() else { return error(400, "ValidationError", "not a JSON object") };
+        let allowed = ["phone_number", "template_id", "personalisation", "reference", "sms_sender_id"];
+        if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return error(
+                400,
+                "ValidationError",
+                &format!("Additional properties are not allowed ({extra} was unexpected)"),
+            );
+        }
+        let phone = body["phone_number"].as_str().unwrap_or_default();
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if !(digits.starts_with("07") && digits.len() == 11 || digits.starts_with("447") && digits.len() == 12) {
+            return error(400, "ValidationError", "phone_number Not a UK mobile number");
+        }
+        if body["template_id"] != json!(template_id) {
+            return error(400, "BadRequestError", "Template not found");
+        }
+        let personalisation = body["personalisation"].as_object();
+        if personalisation.is_none_or(|p| p.values().any(|v| !v.is_string())) || !body["reference"].is_string() {
+            return error(400, "ValidationError", "personalisation and reference must be strings");
+        }
+        let id = Uuid::now_v7();
+        (
+            201,
+            json!({
+                "id": id,
+                "reference": body["reference"],
+                "content": {"body": body["personalisation"]["body"], "from_number": "Tech4All"},
+                "uri": format!("https://api.notifications.service.gov.uk/v2/notifications/{id}"),
+                "template": {"id": template_id, "version": 1, "uri": "https://api.notifications.service.gov.uk/v2/template/x"},
+            }),
+        )
+    }
+}
+
+/// `now` at a given UK hour today (12:00 is always a time texts may go).
+fn uk_today_at(hour: u32) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    let today = Utc::now().with_timezone(&chrono_tz::Europe::London).date_naive();
+    let local = today.and_hms_opt(hour, 30, 0).expect("time");
+    chrono_tz::Europe::London.from_local_datetime(&local).earliest().expect("a UK time").with_timezone(&Utc)
+}
+
+/// Texts go through GOV.UK Notify. Against the local stand-in by default; with
+/// TECH4ALL_TEST_NOTIFY_API_KEY and TECH4ALL_TEST_NOTIFY_SMS_TEMPLATE_ID set (a test key and a
+/// template whose content is `((body))`) the same test sends to the real service's smoke-test
+/// number instead.
+#[actix_web::test]
+async fn texts_go_through_notify_by_day_only_to_mobiles_and_failures_are_retried() {
+    let app = TestApp::spawn().await;
+    let real = std::env::var("TECH4ALL_TEST_NOTIFY_API_KEY")
+        .ok()
+        .zip(std::env::var("TECH4ALL_TEST_NOTIFY_SMS_TEMPLATE_ID").ok());
+    let (service_id, secret, template_id) =
+        (Uuid::now_v7().to_string(), Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
+    let notify = Receiver::start(notify_checks(service_id.clone(), secret.clone(), template_id.clone()));
+    let mut settings = test_settings();
+    settings.notify = Some(match &real {
+        Some((api_key, template)) => tech4all::config::NotifySettings {
+            api_key: api_key.clone(),
+            sms_template_id: template.clone(),
+            base_url: "https://api.notifications.service.gov.uk".into(),
+        },
+        None => tech4all::config::NotifySettings {
+            api_key: format!("tech4all_test-{service_id}-{secret}"),
+            sms_template_id: template_id.clone(),
+            base_url: notify.url.clone(),
+        },
+    });
+    let outbound = Outbound::from_settings(&settings).expect("notify settings");
+    let (hub, staff) = staff_at_hub(&app).await;
+    let texted = json!({"phone": "07700 900111", "contact_consent": true});
+    let mobile = resident(&app, &staff.token, "Ada Mobile", texted).await;
+    let landline =
+        resident(&app, &staff.token, "Bob Landline", json!({"phone": "0161 912 2000", "contact_consent": true})).await;
+    for buyer in [mobile, landline] {
+        let sale = json!({"device_id": app.ready_device(hub), "resident_id": buyer, "payment_method": "cash"});
+        json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    }
+
+    // At night the text waits for the morning, without counting as an attempt.
+    let claimed = tech4all::worker::deliver_due(&app.pool, &outbound, uk_today_at(21)).expect("deliver");
+    assert_eq!(claimed, 2);
+    let waiting = messages(&app, &staff.token, mobile).await;
+    assert_eq!((waiting[0]["status"].clone(), waiting[0]["attempts"].clone()), (json!("pending"), json!(0)));
+    assert!(notify.all().is_empty(), "nothing reached Notify at night");
+    let printed = messages(&app, &staff.token, landline).await;
+    assert_eq!(
+        (printed[0]["channel"].clone(), printed[0]["status"].clone()),
+        (json!("print"), json!("to_print")),
+        "a landline takes no text"
+    );
+
+    // Morning (the test moves the clock by making the deferred notice due now).
+    diesel::sql_query("UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'")
+        .execute(&mut app.conn())
+        .expect("morning");
+    assert_eq!(tech4all::worker::deliver_due(&app.pool, &outbound, uk_today_at(12)).expect("deliver"), 1);
+    let sent = messages(&app, &staff.token, mobile).await;
+    assert_eq!((sent[0]["status"].clone(), sent[0]["channel"].clone()), (json!("sent"), json!("sms")), "{sent:?}");
+    assert_eq!(sent[0]["recipient"], "07700 900111");
+    if real.is_some() {
+        return;
+    }
+    let requests = notify.all();
+    assert_eq!(requests.len(), 1, "one text, once");
+    let body = requests[0].json();
+    assert_eq!(body["phone_number"], "07700 900111");
+    assert_eq!(body["reference"], sent[0]["id"], "the notice id goes as the reference");
+    let text = body["personalisation"]["body"].as_str().expect("body");
+    assert!(text.contains("Ada Mobile") && text.contains("receipt"), "{text}");
+
+    // Notify refusing (here: a key it does not know) is a failure kept for retry, with its reason.
+    notify.answer_with(notify_checks(service_id, Uuid::now_v7().to_string(), template_id));
+    let other = json!({"phone": "+44 7700 900222", "contact_consent": true, "postcode": "M33 7XY"});
+    let other = resident(&app, &staff.token, "Cy Mobile", other).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": other, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    assert_eq!(tech4all::worker::deliver_due(&app.pool, &outbound, uk_today_at(12)).expect("deliver"), 1);
+    let latest = messages(&app, &staff.token, other).await.remove(0);
+    assert_eq!((latest["status"].clone(), latest["attempts"].clone()), (json!("pending"), json!(1)), "{latest:?}");
+    assert!(latest["note"].as_str().is_some_and(|n| n.contains("403")), "{latest:?}");
 }
