@@ -24,6 +24,7 @@ requests so that schema-valid data stays valid for the service:
 """
 
 import datetime
+import os
 import re
 import uuid
 
@@ -120,12 +121,31 @@ def _fix_spans(case):
             query["to"] = start.isoformat()
 
 
+PARTNER_EVENTS = ["job.assigned", "job.changed", "device.status_changed", "wipe.recorded"]
+
+
+def _fix_webhooks(case):
+    """A schema-valid URL may still be refused (private ranges, plain http): point it at a public
+    https host. A partner hears only of its own work: keep to its event types."""
+    if not case.operation.path.startswith("/api/v1/webhooks") or not isinstance(case.body, dict):
+        return
+    url = case.body.get("url")
+    if isinstance(url, str) and re.match(r"^https?://", url) and 10 <= len(url) <= 2000:
+        case.body["url"] = "https://partner.example.org/hooks"
+    events = case.body.get("event_types")
+    if os.environ.get("SCHEMATHESIS_ROLE") == "partner" and isinstance(events, list) and events:
+        if all(isinstance(e, str) for e in events):
+            kept = [e for e in events if e in PARTNER_EVENTS]
+            case.body["event_types"] = kept or ["job.assigned"]
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     if _is_missing_parameter_case(case):
         return
     _fix_opening_hours(case.body)
     _fix_spans(case)
+    _fix_webhooks(case)
     headers = case.headers or {}
     for name in list(headers):
         if name.lower() == "idempotency-key" and isinstance(headers[name], str) and WELL_FORMED.match(headers[name]):

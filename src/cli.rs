@@ -51,7 +51,7 @@ enum Command {
     },
     /// Print the OpenAPI contract (openapi.yaml)
     Openapi,
-    /// Send notices without serving HTTP (every `serve` runs this worker too)
+    /// Send notices and webhooks without serving HTTP (every `serve` runs this worker too)
     Worker,
     /// Notices to residents
     Notices {
@@ -208,7 +208,7 @@ fn worker(settings: &Settings) -> CliResult {
     drop(conn);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let handle = crate::worker::spawn(build_pool(&db.url, settings), settings, stop)?;
-    println!("Tech4All notice worker running (Ctrl-C to stop)");
+    println!("Tech4All worker running (notices and webhooks) (Ctrl-C to stop)");
     handle.join().map_err(|_| "the worker stopped unexpectedly")?;
     Ok(())
 }

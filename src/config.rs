@@ -95,6 +95,9 @@ pub struct Settings {
     /// GOV.UK Notify, for text messages: the service's API key and the id of a text template
     /// whose whole content is `((body))` (the scheme's wording goes in it).
     pub notify: Option<NotifySettings>,
+    /// Whether webhooks may go to loopback and private addresses, and over plain http (tests,
+    /// or an operator whose partners sit on the same private network).
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +255,7 @@ impl Settings {
             smtp_url: get("TECH4ALL_SMTP_URL"),
             smtp_from: get("TECH4ALL_SMTP_FROM").unwrap_or_else(|| "Tech4All <noreply@tech4all.invalid>".into()),
             notice_poll: Duration::from_secs(ranged(&get, "TECH4ALL_NOTICE_POLL_SECONDS", 5, 1, 3600)?),
+            webhook_allow_private: parse(&get, "TECH4ALL_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
             notify: match (get("TECH4ALL_NOTIFY_API_KEY"), get("TECH4ALL_NOTIFY_SMS_TEMPLATE_ID")) {
                 (Some(api_key), Some(sms_template_id)) => Some(NotifySettings {
                     api_key,

@@ -37,6 +37,7 @@ pub mod sims;
 pub mod stocktakes;
 pub mod users;
 pub mod wards;
+pub mod webhooks;
 pub mod worker;
 
 use std::net::TcpListener;
@@ -76,6 +77,7 @@ pub fn route_table() -> RouteTable {
     accessories::routes(&mut table);
     agreements::routes(&mut table);
     notices::routes(&mut table);
+    webhooks::routes(&mut table);
     impact::routes(&mut table);
     reports::routes(&mut table);
     table

@@ -1,4 +1,4 @@
-//! The worker that sends notices, in every instance (`serve` starts it beside the HTTP server)
+//! The worker that sends notices and webhook deliveries, in every instance (`serve` starts it beside the HTTP server)
 //! or alone (`tech4all worker`). Each round it runs the day's scheduled pass in every active
 //! scheme (queuing what time brings, once), then claims due notices across schemes — rows another
 //! instance holds are skipped, never waited for — and delivers each inside its own scheme. The
@@ -158,9 +158,88 @@ pub fn deliver_due(pool: &Pool, senders: &dyn Senders, now: DateTime<Utc>) -> Re
     Ok(claimed.len())
 }
 
+/// Partners' endpoints, reached only at public addresses unless the operator allows private ones:
+/// names are resolved here and every address checked, so a name cannot point back inside.
+pub struct WebhookPoster {
+    agent: ureq::Agent,
+}
+
+struct PublicOnly;
+
+impl ureq::Resolver for PublicOnly {
+    fn resolve(&self, netloc: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        use std::net::ToSocketAddrs;
+        let all: Vec<_> = netloc.to_socket_addrs()?.collect();
+        let public: Vec<_> = all.iter().copied().filter(|a| !crate::webhooks::rules::is_private(a.ip())).collect();
+        if public.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("{netloc} resolves only to private or loopback addresses"),
+            ));
+        }
+        Ok(public)
+    }
+}
+
+impl WebhookPoster {
+    pub fn from_settings(settings: &Settings) -> Self {
+        // No pooled connections: deliveries go to many hosts, seconds or hours apart, and a
+        // connection the receiver has since closed would fail a POST that cannot be retried.
+        let builder = ureq::AgentBuilder::new().timeout(Duration::from_secs(15)).redirects(0).max_idle_connections(0);
+        let builder = if settings.webhook_allow_private { builder } else { builder.resolver(PublicOnly) };
+        Self { agent: builder.build() }
+    }
+}
+
+impl crate::webhooks::models::Poster for WebhookPoster {
+    fn post(&self, request: &crate::webhooks::models::Outgoing) -> crate::webhooks::models::Posted {
+        let mut call = self.agent.post(&request.url).set("user-agent", "Tech4All-Webhooks/1");
+        for (name, value) in &request.headers {
+            call = call.set(name, value);
+        }
+        match call.send_string(&request.body) {
+            Ok(response) => Ok(response.status()),
+            Err(ureq::Error::Status(code, _)) => Ok(code),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Claims due webhook deliveries and posts each; returns how many were claimed.
+pub fn deliver_webhooks_due(
+    pool: &Pool,
+    poster: &dyn crate::webhooks::models::Poster,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let claimed = crate::webhooks::repo::claim(&mut conn, BATCH, LEASE_SECONDS).map_err(|e| e.to_string())?;
+    for (scheme, id) in &claimed {
+        crate::db::enter_scheme(&mut conn, *scheme).map_err(|e| e.to_string())?;
+        if let Err(e) = crate::webhooks::handlers::deliver(&mut conn, *id, poster, now) {
+            tracing::warn!(delivery = %id, error = %e.detail, "webhook not delivered");
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// Delivers until nothing is due, for one kind of outbox.
+fn drain(what: &str, mut round: impl FnMut() -> Result<usize, String>) {
+    loop {
+        match round() {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming {what} failed");
+                break;
+            }
+        }
+    }
+}
+
 /// Starts the worker on its own thread; it stops when `stop` is set.
 pub fn spawn(pool: Pool, settings: &Settings, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
     let senders = Outbound::from_settings(settings)?;
+    let poster = WebhookPoster::from_settings(settings);
     let poll = settings.notice_poll;
     Ok(std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
@@ -168,16 +247,8 @@ pub fn spawn(pool: Pool, settings: &Settings, stop: Arc<AtomicBool>) -> Result<s
             if let Err(e) = pass(&pool, now) {
                 tracing::warn!(error = %e, "scheduled notices pass failed");
             }
-            loop {
-                match deliver_due(&pool, &senders, Utc::now()) {
-                    Ok(n) if n > 0 => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming notices failed");
-                        break;
-                    }
-                }
-            }
+            drain("notices", || deliver_due(&pool, &senders, Utc::now()));
+            drain("webhook deliveries", || deliver_webhooks_due(&pool, &poster, Utc::now()));
             std::thread::sleep(poll);
         }
     }))

@@ -682,6 +682,45 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        user_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        organisation_id -> Nullable<Uuid>,
+        url -> Text,
+        event_types -> Array<Text>,
+        description -> Nullable<Text>,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        scheme_id -> Uuid,
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -821,4 +860,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreements,
     outbox,
     notice_templates,
+    webhooks,
+    webhook_deliveries,
 );

@@ -18,11 +18,18 @@ use super::repo;
 use super::rules;
 use crate::auth::{ADMIN, Principal, STAFF};
 use crate::http::{ApiError, AppState, Json, Query, run_blocking};
-use crate::ids::{HubId, ResidentId};
+use crate::ids::{HubId, ResidentId, UserId};
 
 /// Queues a notice in the caller's transaction: it goes only if the change commits, and once.
 pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> Result<(), ApiError> {
     repo::queue(conn, notice)?;
+    Ok(())
+}
+
+/// Queues an email to a member of staff or a partner (a webhook of theirs switched off), in the
+/// caller's transaction, once per `key`.
+pub fn tell_user(conn: &mut PgConnection, user: UserId, key: &str, data: &Value) -> Result<(), ApiError> {
+    repo::queue_for_user(conn, user, key, NoticeKind::WebhookDisabled, data)?;
     Ok(())
 }
 
@@ -58,6 +65,9 @@ pub fn pass(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, ApiError
 /// to send is kept for another try (or given up after the last); it is not an error here.
 pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: DateTime<Utc>) -> Result<(), ApiError> {
     let Some(row) = repo::find(conn, id)? else { return Ok(()) };
+    if let Some(user) = row.user_id {
+        return deliver_to_user(conn, &row, user, senders, now);
+    }
     let resident = match row.resident_id {
         Some(r) => crate::residents::repo::find(conn, r)?.filter(|r| r.erased_at.is_none()),
         None => None,
@@ -116,6 +126,29 @@ fn send(
         Err(e) => repo::failed(conn, id, &e, rules::retry_at(now, attempts))?,
     };
     Ok(())
+}
+
+/// A notice to staff or a partner: by email, in the service's own words; they consented to
+/// operational mail by taking an account.
+fn deliver_to_user(
+    conn: &mut PgConnection,
+    row: &super::models::OutboxRow,
+    user: UserId,
+    senders: &dyn Senders,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let Some(account) = crate::users::repo::find(conn, user)?.filter(|u| u.active) else {
+        repo::skipped(conn, row.id, "the account is no longer active")?;
+        return Ok(());
+    };
+    if !senders.email_configured() {
+        repo::skipped(conn, row.id, "no SMTP server is configured")?;
+        return Ok(());
+    }
+    match rules::compose(row.kind, None, &row.data, Some(&account.display_name)) {
+        Ok(text) => send(conn, (row.id, row.attempts), Channel::Email, &account.email, text, senders, now),
+        Err(e) => Ok(repo::failed(conn, row.id, &e, None).map(|_| ())?),
+    }
 }
 
 /// What was sent to a resident, and what was not and why, oldest first.
@@ -181,6 +214,11 @@ pub async fn letters(
     Ok(crate::http::private_page(html))
 }
 
+/// Only notices to residents have a scheme's wording.
+fn resident_kind(kind: NoticeKind) -> Result<NoticeKind, ApiError> {
+    if rules::for_residents(kind) { Ok(kind) } else { Err(ApiError::not_found("notice template")) }
+}
+
 /// A kind's wording in the caller's scheme: its own, or the default.
 fn template_of(conn: &mut PgConnection, kind: NoticeKind) -> Result<Template, ApiError> {
     let own = repo::template(conn, kind)?;
@@ -195,7 +233,11 @@ fn template_of(conn: &mut PgConnection, kind: NoticeKind) -> Result<Template, Ap
 pub async fn templates(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     let items = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, STAFF)?;
-        NoticeKind::ALL.iter().map(|k| template_of(conn, *k)).collect::<Result<Vec<_>, _>>()
+        NoticeKind::ALL
+            .iter()
+            .filter(|k| rules::for_residents(**k))
+            .map(|k| template_of(conn, *k))
+            .collect::<Result<Vec<_>, _>>()
     })
     .await?;
     Ok(HttpResponse::Ok().json(Templates { items }))
@@ -208,7 +250,7 @@ pub async fn save_template(
     kind: web::Path<NoticeKind>,
     Json(input): Json<TemplateInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = kind.into_inner();
+    let kind = resident_kind(kind.into_inner())?;
     rules::check_template(kind, &input.subject, &input.body).map_err(ApiError::validation)?;
     let template = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, ADMIN)?;
@@ -225,7 +267,7 @@ pub async fn reset_template(
     who: Principal,
     kind: web::Path<NoticeKind>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = kind.into_inner();
+    let kind = resident_kind(kind.into_inner())?;
     run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, ADMIN)?;
         repo::reset_template(conn, kind)?;
@@ -242,7 +284,7 @@ pub async fn preview(
     kind: web::Path<NoticeKind>,
     Json(input): Json<PreviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = kind.into_inner();
+    let kind = resident_kind(kind.into_inner())?;
     let preview = run_blocking(&state.pool, move |conn| {
         who.actor_in(conn, STAFF)?;
         let current = template_of(conn, kind)?;

@@ -18,6 +18,7 @@ crate::text_enum! {
         HoldLapsing => "hold_lapsing",
         SimEnding => "sim_ending",
         SaleReceipt => "sale_receipt",
+        WebhookDisabled => "webhook_disabled",
     }
 }
 
@@ -72,6 +73,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// For a notice to a member of staff or a partner rather than a resident.
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 /// A message as the resident's record shows it.

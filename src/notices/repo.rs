@@ -4,11 +4,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Uuid as SqlUuid};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::models::{Channel, NewNotice, NoticeKind, NoticeStatus, OutboxRow};
 use crate::db::schema::{loans, notice_templates, outbox};
-use crate::ids::{DeviceId, HubId, LoanId, ResidentId, SchemeId};
+use crate::ids::{DeviceId, HubId, LoanId, ResidentId, SchemeId, UserId};
 
 /// Queues a notice; false if one with its natural key is already queued (nothing changes).
 pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> QueryResult<bool> {
@@ -20,6 +21,27 @@ pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> QueryResult<bool> {
             outbox::resident_id.eq(notice.resident_id),
             outbox::hub_id.eq(notice.hub_id),
             outbox::data.eq(&notice.data),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(added == 1)
+}
+
+/// Queues a notice to a member of staff or a partner (by email), once per key.
+pub fn queue_for_user(
+    conn: &mut PgConnection,
+    user: UserId,
+    key: &str,
+    kind: NoticeKind,
+    data: &Value,
+) -> QueryResult<bool> {
+    let added = diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(crate::db::new_id()),
+            outbox::natural_key.eq(key),
+            outbox::kind.eq(kind),
+            outbox::user_id.eq(user),
+            outbox::data.eq(data),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;

@@ -86,7 +86,14 @@ pub fn placeholders(kind: NoticeKind) -> &'static [&'static str] {
         NoticeKind::HoldReady | NoticeKind::HoldLapsing => &["name", "category", "hub", "collect_by"],
         NoticeKind::SimEnding => &["name", "network", "ends_on", "hub"],
         NoticeKind::SaleReceipt => &["name", "device", "asset_tag", "receipt_number", "price", "hub", "sold_on"],
+        NoticeKind::WebhookDisabled => &["name", "url", "reason", "webhook_id"],
     }
+}
+
+/// Whether a kind goes to residents (and so has a scheme-worded template); the others go to
+/// staff and partners in the service's own words.
+pub fn for_residents(kind: NoticeKind) -> bool {
+    kind != NoticeKind::WebhookDisabled
 }
 
 /// The wording a scheme starts with: a subject and a body, with `{placeholder}`s.
@@ -115,6 +122,10 @@ pub fn default_template(kind: NoticeKind) -> (&'static str, &'static str) {
         NoticeKind::SaleReceipt => (
             "Your receipt {receipt_number}",
             "Dear {name},\n\nThank you for buying a {device} ({asset_tag}) at {hub} on {sold_on} for {price}. Your receipt number is {receipt_number}; you can return it within 30 days with it.\n\nTech4All",
+        ),
+        NoticeKind::WebhookDisabled => (
+            "Webhook switched off: {url}",
+            "Dear {name},\n\nThe webhook you set up to {url} has been switched off: {reason}. Events since then have not been sent. When the endpoint answers again, switch it back on (PATCH /api/v1/webhooks/{webhook_id} with enabled: true) and redeliver what you missed from its delivery log.\n\nTech4All",
         ),
     }
 }

@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
             "accessories",
             "agreements",
             "notices",
+            "webhooks",
         ],
     ),
     ("read", 30, &["impact", "reports"]),

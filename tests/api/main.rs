@@ -34,3 +34,4 @@ mod spec;
 mod upgrade;
 mod users;
 mod wards;
+mod webhooks;

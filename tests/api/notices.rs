@@ -20,7 +20,7 @@ use crate::receiver::{Received, Receiver};
 
 /// Every message the server accepted, as sent.
 #[derive(Clone, Default)]
-struct Inbox {
+pub(crate) struct Inbox {
     messages: Arc<Mutex<Vec<String>>>,
     current: Vec<u8>,
 }
@@ -39,13 +39,13 @@ impl mailin_embedded::Handler for Inbox {
 }
 
 impl Inbox {
-    fn all(&self) -> Vec<String> {
+    pub(crate) fn all(&self) -> Vec<String> {
         self.messages.lock().expect("inbox").clone()
     }
 }
 
 /// A real SMTP server on a free loopback port; returns its URL and what it receives.
-fn smtp_server() -> (String, Inbox) {
+pub(crate) fn smtp_server() -> (String, Inbox) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = listener.local_addr().expect("address").port();
     let inbox = Inbox::default();
@@ -58,7 +58,7 @@ fn smtp_server() -> (String, Inbox) {
     (format!("smtp://127.0.0.1:{port}"), inbox)
 }
 
-fn smtp_to(url: &str) -> Outbound {
+pub(crate) fn smtp_to(url: &str) -> Outbound {
     let mut settings = test_settings();
     settings.smtp_url = Some(url.to_owned());
     settings.smtp_from = "Tech4All <noreply@tech4all.test>".into();
@@ -82,7 +82,7 @@ async fn messages(app: &TestApp, token: &str, resident: Uuid) -> Vec<Value> {
     body["items"].as_array().expect("items").clone()
 }
 
-fn drain(app: &TestApp, senders: &dyn Senders) -> usize {
+pub(crate) fn drain(app: &TestApp, senders: &dyn Senders) -> usize {
     let mut total = 0;
     while let Ok(n @ 1..) = tech4all::worker::deliver_due(&app.pool, senders, Utc::now()) {
         total += n;

@@ -10,16 +10,16 @@ use tech4all::auth::Role;
 use crate::donations::create_donation;
 use crate::helpers::{TestApp, TestUser, assert_problem, json_ok};
 
-struct Scene {
-    hub: Uuid,
-    staff: TestUser,
-    admin: TestUser,
-    partner: TestUser,
-    refurbisher: Uuid,
+pub(crate) struct Scene {
+    pub hub: Uuid,
+    pub staff: TestUser,
+    pub admin: TestUser,
+    pub partner: TestUser,
+    pub refurbisher: Uuid,
     donation: String,
 }
 
-async fn scene(app: &TestApp) -> Scene {
+pub(crate) async fn scene(app: &TestApp) -> Scene {
     let hub = app.insert_hub("Sale Library");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
     let refurbisher = app.insert_organisation("Community Computers");
@@ -43,7 +43,7 @@ async fn devices(app: &TestApp, s: &Scene, rows: Value) -> Vec<String> {
     body["devices"].as_array().expect("devices").iter().map(|d| d["id"].as_str().expect("id").to_owned()).collect()
 }
 
-async fn laptop(app: &TestApp, s: &Scene) -> String {
+pub(crate) async fn laptop(app: &TestApp, s: &Scene) -> String {
     devices(
         app,
         s,
@@ -53,7 +53,7 @@ async fn laptop(app: &TestApp, s: &Scene) -> String {
     .remove(0)
 }
 
-async fn assign(app: &TestApp, s: &Scene, device: &str) -> Value {
+pub(crate) async fn assign(app: &TestApp, s: &Scene, device: &str) -> Value {
     let response = app
         .post_json(
             "/api/v1/refurbishment-jobs",
@@ -65,7 +65,7 @@ async fn assign(app: &TestApp, s: &Scene, device: &str) -> Value {
     json_ok(response).await["items"][0].clone()
 }
 
-fn wipe(verified: bool) -> Value {
+pub(crate) fn wipe(verified: bool) -> Value {
     json!({"level": "purge", "method": "nvme_sanitize", "tool": "Blancco Drive Eraser", "tool_version": "7.9", "certificate_reference": "BL-2026-0042", "verified": verified, "operator_name": "A. Technician", "performed_at": "2026-11-24T10:00:00Z"})
 }
 
@@ -73,7 +73,7 @@ fn results() -> Value {
     json!({"grade": "B", "functional_result": "passed", "functional_notes": "new battery", "ram_upgraded_to_gb": 16, "os_installed": "Windows 11 Pro", "parts_cost_pence": 2500, "labour_minutes": 45})
 }
 
-async fn job_action(app: &TestApp, token: &str, job: &str, action: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn job_action(app: &TestApp, token: &str, job: &str, action: &str, body: &Value) -> reqwest::Response {
     app.post_json(&format!("/api/v1/refurbishment-jobs/{job}/{action}"), Some(token), body).await
 }
 

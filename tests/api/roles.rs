@@ -98,6 +98,11 @@ pub(crate) fn body_for(method: &str, path: &str, hub: Uuid) -> Value {
         ("POST", "/api/v1/agreements") => json!({"kind": "loan", "title": "Terms", "body": "Bring it back."}),
         ("PUT", "/api/v1/notice-templates/{kind}") => json!({"subject": "Receipt", "body": "Hello {name}"}),
         ("POST", "/api/v1/notice-templates/{kind}/preview") => json!({}),
+        ("POST", "/api/v1/webhooks") => {
+            json!({"url": "https://partner.example.org/hooks", "event_types": ["job.assigned"]})
+        }
+        ("PATCH", "/api/v1/webhooks/{id}") => json!({"description": "x"}),
+        ("POST", "/api/v1/webhooks/{id}/deliveries") => json!({"delivery_id": Uuid::now_v7()}),
         ("POST", "/api/v1/closures") => json!({"starts_on": "2026-12-25", "reason": "Christmas Day"}),
         ("POST", "/api/v1/devices/{id}/resets") => json!({"method": "factory_reset", "verified": true}),
         ("POST", "/api/v1/holds") => json!({"resident_id": Uuid::now_v7(), "hub_id": hub, "category": "laptop"}),
@@ -157,6 +162,7 @@ fn allowed(role: Role, method: &str, path: &str) -> bool {
             && (path == "/api/v1/organisations/{id}"
                 || (path.starts_with("/api/v1/devices/") && path != "/api/v1/devices" && !path.contains("/resets"))))
         || refurbishment(role, method, path)
+        || (role == Role::Partner && path.starts_with("/api/v1/webhooks"))
         || (role == Role::HubStaff
             && (path.starts_with("/api/v1/residents")
                 || path.starts_with("/api/v1/sales")

@@ -251,6 +251,7 @@ const WITH_IDS: &[&str] = &[
     "loan_rules",
     "loans",
     "holds",
+    "webhooks",
 ];
 
 /// Every scheme-owned table.
@@ -347,6 +348,7 @@ fn table_of(path: &str) -> &'static str {
         "stocktakes" => "stocktakes",
         "accessory-kinds" => "accessory_kinds",
         "agreements" => "agreement_terms",
+        "webhooks" => "webhooks",
         "impact" => "impact_factor_sets",
         other => panic!("no table for the route {path} ({other}); add it here"),
     }
@@ -392,6 +394,8 @@ async fn every_route_refuses_another_schemes_records_for_every_role() {
     tech4all::demo::seed_year(&mut app.conn(), other).expect("the other scheme's year");
     let their_hub = first_id(&mut app.conn(), "hubs", other);
     json_ok(app.post_json("/api/v1/stocktakes", Some(&other_admin.token), &json!({"hub_id": their_hub})).await).await;
+    let hook = json!({"url": "https://other.example.org/hooks", "event_types": ["sale.made"]});
+    json_ok(app.post_json("/api/v1/webhooks", Some(&other_admin.token), &hook).await).await;
     let key_path = format!("/api/v1/users/{}/api-keys", other_admin.id);
     let key = json_ok(app.post_json(&key_path, Some(&other_admin.token), &json!({"name": "other key"})).await).await;
     let factors: serde_json::Map<String, Value> = tech4all::devices::models::Category::ALL
