@@ -46,6 +46,7 @@ pub fn offer(
     let open_day = crate::hubs::handlers::next_open_day(conn, hub, crate::calendar::local_date(until))?;
     let until = rules::collect_by(until, open_day);
     repo::set_status(conn, &hold, HoldStatus::Ready, Some(device.id), Some(until))?;
+    crate::notices::handlers::hold_ready(conn, (hold.id, hold.resident_id, hub), device.category.as_str(), until)?;
     Ok(Some(reserved))
 }
 

@@ -34,20 +34,37 @@ pub fn tell_user(conn: &mut PgConnection, user: UserId, key: &str, data: &Value)
 }
 
 /// Queues what `today` brings in the caller's scheme: loans due soon and overdue on the reminder
-/// days. Running it again the same day queues nothing new. Returns how many were queued.
+/// days, held devices to collect by tomorrow, SIMs whose data ends in a week. Running it again the
+/// same day queues nothing new. Returns how many were queued.
 pub fn pass(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, ApiError> {
+    let mut hubs = HubNames::default();
+    Ok(loans_due(conn, today, &mut hubs)?
+        + holds_lapsing(conn, today, &mut hubs)?
+        + sims_ending(conn, today, &mut hubs)?)
+}
+
+/// Hub names, looked up once per pass.
+#[derive(Default)]
+struct HubNames(HashMap<HubId, String>);
+
+impl HubNames {
+    fn of(&mut self, conn: &mut PgConnection, hub: HubId) -> Result<String, ApiError> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(hub) {
+            slot.insert(crate::hubs::repo::find(conn, hub)?.map(|h| h.name).unwrap_or_default());
+        }
+        Ok(self.0[&hub].clone())
+    }
+}
+
+fn loans_due(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames) -> Result<usize, ApiError> {
     let (soon, overdue) = rules::due_dates_for(today);
     let mut days: Vec<NaiveDate> = overdue.iter().map(|(_, d)| *d).collect();
     days.push(soon);
-    let mut hubs: HashMap<HubId, String> = HashMap::new();
     let mut queued = 0;
     for (loan, resident, hub, device, due_on) in repo::open_loans_due(conn, &days)? {
         let Some(device) = crate::devices::repo::find(conn, device)? else { continue };
-        if let std::collections::hash_map::Entry::Vacant(slot) = hubs.entry(hub) {
-            slot.insert(crate::hubs::repo::find(conn, hub)?.map(|h| h.name).unwrap_or_default());
-        }
         let mut data = json!({ "device": crate::devices::rules::fields::describe(&device), "asset_tag": device.asset_tag,
-                               "due_on": due_on.format("%-d %B %Y").to_string(), "hub": hubs[&hub] });
+                               "due_on": due_on.format("%-d %B %Y").to_string(), "hub": hubs.of(conn, hub)? });
         let (kind, key) = match overdue.iter().find(|(_, d)| *d == due_on) {
             Some((days_late, _)) => {
                 data["days_overdue"] = json!(days_late);
@@ -59,6 +76,59 @@ pub fn pass(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, ApiError
         queued += usize::from(repo::queue(conn, &notice)?);
     }
     Ok(queued)
+}
+
+/// Held devices whose collection deadline is today or tomorrow.
+fn holds_lapsing(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames) -> Result<usize, ApiError> {
+    let (from, to) =
+        (crate::calendar::start_of_day(today), crate::calendar::end_of_day(today + chrono::Duration::days(1)));
+    let mut queued = 0;
+    for (hold, resident, hub, category, until) in repo::holds_lapsing(conn, from, to)? {
+        let data =
+            json!({ "category": category, "hub": hubs.of(conn, hub)?, "collect_by": rules::collect_by_text(until) });
+        let key = rules::key_hold_lapsing(hold.uuid(), until);
+        let notice = NewNotice {
+            natural_key: key,
+            kind: NoticeKind::HoldLapsing,
+            resident_id: resident,
+            hub_id: Some(hub),
+            data,
+        };
+        queued += usize::from(repo::queue(conn, &notice)?);
+    }
+    Ok(queued)
+}
+
+/// SIMs whose free data ends in a week.
+fn sims_ending(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames) -> Result<usize, ApiError> {
+    let on = today + chrono::Duration::days(rules::SIM_ENDING_DAYS);
+    let mut queued = 0;
+    for (allocation, resident, hub, network) in repo::sims_ending(conn, on)? {
+        let data =
+            json!({ "network": network, "ends_on": on.format("%-d %B %Y").to_string(), "hub": hubs.of(conn, hub)? });
+        let key = rules::key_sim_ending(allocation, on);
+        let notice =
+            NewNotice { natural_key: key, kind: NoticeKind::SimEnding, resident_id: resident, hub_id: Some(hub), data };
+        queued += usize::from(repo::queue(conn, &notice)?);
+    }
+    Ok(queued)
+}
+
+/// Queues "your device is ready to collect" in the transaction that reserved it for the hold.
+pub fn hold_ready(
+    conn: &mut PgConnection,
+    (hold, resident, hub): (crate::ids::HoldId, ResidentId, HubId),
+    category: &str,
+    until: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let name = HubNames::default().of(conn, hub)?;
+    let data = json!({ "category": category, "hub": name, "collect_by": rules::collect_by_text(until) });
+    let key = rules::key_hold_ready(hold.uuid(), until);
+    repo::queue(
+        conn,
+        &NewNotice { natural_key: key, kind: NoticeKind::HoldReady, resident_id: resident, hub_id: Some(hub), data },
+    )?;
+    Ok(())
 }
 
 /// Sends one claimed notice through the resident's channel and records what happened. A failure

@@ -8,8 +8,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::models::{Channel, NewNotice, NoticeKind, NoticeStatus, OutboxRow};
-use crate::db::schema::{loans, notice_templates, outbox};
-use crate::ids::{DeviceId, HubId, LoanId, ResidentId, SchemeId, UserId};
+use crate::db::schema::{holds, loans, notice_templates, outbox, sim_allocations, sim_batches, sims};
+use crate::ids::{DeviceId, HoldId, HubId, LoanId, ResidentId, SchemeId, UserId};
 
 /// Queues a notice; false if one with its natural key is already queued (nothing changes).
 pub fn queue(conn: &mut PgConnection, notice: &NewNotice) -> QueryResult<bool> {
@@ -150,6 +150,31 @@ pub fn open_loans_due(conn: &mut PgConnection, days: &[NaiveDate]) -> QueryResul
         .filter(loans::due_on.eq_any(days))
         .select((loans::id, loans::resident_id, loans::hub_id, loans::device_id, loans::due_on))
         .order(loans::id)
+        .load(conn)
+}
+
+/// A ready hold: who waits, where, for what, until when.
+pub type ReadyHold = (HoldId, ResidentId, HubId, String, DateTime<Utc>);
+
+/// Ready holds whose collection deadline falls between `from` and `to`.
+pub fn holds_lapsing(conn: &mut PgConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<ReadyHold>> {
+    holds::table
+        .filter(holds::status.eq("ready"))
+        .filter(holds::expires_at.ge(from))
+        .filter(holds::expires_at.le(to))
+        .select((holds::id, holds::resident_id, holds::hub_id, holds::category, holds::expires_at.assume_not_null()))
+        .order(holds::id)
+        .load(conn)
+}
+
+/// SIMs still held whose data ends on `on`, with their network.
+pub fn sims_ending(conn: &mut PgConnection, on: NaiveDate) -> QueryResult<Vec<(Uuid, ResidentId, HubId, String)>> {
+    sim_allocations::table
+        .inner_join(sims::table.inner_join(sim_batches::table))
+        .filter(sim_allocations::ended_at.is_null())
+        .filter(sim_allocations::expires_on.eq(on))
+        .select((sim_allocations::id, sim_allocations::resident_id, sim_allocations::hub_id, sim_batches::network))
+        .order(sim_allocations::id)
         .load(conn)
 }
 

@@ -65,6 +65,26 @@ pub fn text_allowed_at(now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
     Err(crate::calendar::start_of_day(day) + Duration::hours(8))
 }
 
+/// Residents hear this many days before their free data ends.
+pub const SIM_ENDING_DAYS: i64 = 7;
+
+/// When a held device must be collected by, as a resident reads it (UK time).
+pub fn collect_by_text(until: DateTime<Utc>) -> String {
+    until.with_timezone(&chrono_tz::Europe::London).format("%-d %B %Y, %H:%M").to_string()
+}
+
+pub fn key_hold_ready(hold: uuid::Uuid, until: DateTime<Utc>) -> String {
+    format!("hold:{hold}:ready:{}", until.timestamp())
+}
+
+pub fn key_hold_lapsing(hold: uuid::Uuid, until: DateTime<Utc>) -> String {
+    format!("hold:{hold}:lapsing:{}", until.timestamp())
+}
+
+pub fn key_sim_ending(allocation: uuid::Uuid, expires_on: NaiveDate) -> String {
+    format!("sim:{allocation}:ending:{expires_on}")
+}
+
 /// The natural keys: what a notice is about, its kind, and its occurrence.
 pub fn key_due_soon(loan: uuid::Uuid, due_on: NaiveDate) -> String {
     format!("loan:{loan}:due_soon:{due_on}")

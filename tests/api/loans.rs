@@ -21,11 +21,11 @@ async fn library(app: &TestApp) -> Library {
     Library { hub, staff }
 }
 
-async fn lend(app: &TestApp, token: &str, device: Uuid, resident: Uuid) -> reqwest::Response {
+pub(crate) async fn lend(app: &TestApp, token: &str, device: Uuid, resident: Uuid) -> reqwest::Response {
     app.post_json("/api/v1/loans", Some(token), &json!({"device_id": device, "resident_id": resident})).await
 }
 
-async fn action(app: &TestApp, token: &str, loan: &str, what: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn action(app: &TestApp, token: &str, loan: &str, what: &str, body: &Value) -> reqwest::Response {
     app.post_json(&format!("/api/v1/loans/{loan}/{what}"), Some(token), body).await
 }
 

@@ -528,3 +528,60 @@ async fn texts_go_through_notify_by_day_only_to_mobiles_and_failures_are_retried
     assert_eq!((latest["status"].clone(), latest["attempts"].clone()), (json!("pending"), json!(1)), "{latest:?}");
     assert!(latest["note"].as_str().is_some_and(|n| n.contains("403")), "{latest:?}");
 }
+
+#[actix_web::test]
+async fn a_held_device_to_collect_its_deadline_and_ending_data_are_each_told_once() {
+    let app = TestApp::spawn().await;
+    let (url, inbox) = smtp_server();
+    let smtp = smtp_to(&url);
+    let d = crate::sims::desk(&app).await;
+    let borrower = resident(&app, &d.staff.token, "Bo Borrower", json!({"postcode": "M33 1AA"})).await;
+    let contact = json!({"email": "wyn@example.org", "contact_consent": true, "postcode": "M33 2BB"});
+    let waiting = resident(&app, &d.staff.token, "Wyn Waiting", contact).await;
+    let device = app.ready_device(d.hub);
+    let loan = json_ok(crate::loans::lend(&app, &d.staff.token, device, borrower).await).await;
+    let hold = json!({"resident_id": waiting, "hub_id": d.hub, "category": "laptop"});
+    let hold = json_ok(app.post_json("/api/v1/holds", Some(&d.staff.token), &hold).await).await;
+    let back = json!({"condition": "ok", "reset": {"method": "factory_reset", "verified": true}});
+    json_ok(crate::loans::action(&app, &d.staff.token, loan["id"].as_str().expect("id"), "return", &back).await).await;
+
+    // The return that reserved the device for the hold queued "ready to collect" with it.
+    assert_eq!(drain(&app, &smtp), 1);
+    let mail = inbox.all();
+    assert!(mail[0].contains("wyn@example.org") && mail[0].contains("is ready to collect"), "{}", mail[0]);
+
+    // The day before the deadline, the pass reminds once however often it runs.
+    let path = format!("/api/v1/holds/{}", hold["id"].as_str().expect("id"));
+    let until: chrono::DateTime<Utc> = json_ok(app.get(&path, Some(&d.staff.token)).await).await["expires_at"]
+        .as_str()
+        .expect("until")
+        .parse()
+        .expect("time");
+    let day_before = until - Duration::days(1);
+    assert_eq!(tech4all::worker::pass(&app.pool, day_before).expect("pass"), 1);
+    assert_eq!(tech4all::worker::pass(&app.pool, until).expect("pass"), 0, "the deadline day adds nothing new");
+
+    // A SIM whose data ends in a week.
+    let batch = crate::sims::batch(&app, &d, "physical_sim").await;
+    json_ok(crate::sims::stock_up(&app, &d, &batch, &json!([crate::sims::iccid(77)])).await).await;
+    let given = json!({"resident_id": waiting, "batch_id": batch});
+    let given = json_ok(app.post_json("/api/v1/sim-allocations", Some(&d.staff.token), &given).await).await;
+    let ends = tech4all::calendar::local_date(Utc::now()) + Duration::days(tech4all::notices::rules::SIM_ENDING_DAYS);
+    let id: Uuid = given["id"].as_str().expect("id").parse().expect("uuid");
+    {
+        use tech4all::db::schema::sim_allocations;
+        diesel::update(sim_allocations::table.find(id))
+            .set(sim_allocations::expires_on.eq(ends))
+            .execute(&mut app.conn())
+            .expect("ends in a week");
+    }
+    assert_eq!(tech4all::worker::pass(&app.pool, Utc::now()).expect("pass"), 1);
+    assert_eq!(tech4all::worker::pass(&app.pool, Utc::now()).expect("pass"), 0);
+    assert_eq!(drain(&app, &smtp), 2);
+    let mail = inbox.all();
+    assert!(mail.iter().any(|m| m.contains("Subject: Collect your laptop from Sale Library")), "{mail:?}");
+    let ends = format!("Subject: Your free data ends on {}", ends.format("%-d %B %Y"));
+    assert!(mail.iter().any(|m| m.contains(&ends) && m.contains("The O2 SIM")), "{mail:?}");
+    let kinds: Vec<Value> = messages(&app, &d.staff.token, waiting).await.iter().map(|m| m["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("hold_ready"), json!("hold_lapsing"), json!("sim_ending")]);
+}

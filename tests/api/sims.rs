@@ -9,13 +9,13 @@ use tech4all::sims::rules::{expiry, luhn_check_digit};
 
 use crate::helpers::{TestApp, TestUser, assert_problem, json_ok};
 
-struct Desk {
-    hub: Uuid,
-    staff: TestUser,
+pub(crate) struct Desk {
+    pub hub: Uuid,
+    pub staff: TestUser,
     supplier: Uuid,
 }
 
-async fn desk(app: &TestApp) -> Desk {
+pub(crate) async fn desk(app: &TestApp) -> Desk {
     let hub = app.insert_hub("Sale Library");
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
     let supplier = app.insert_organisation("National Databank");
@@ -29,19 +29,19 @@ async fn desk(app: &TestApp) -> Desk {
     Desk { hub, staff, supplier }
 }
 
-fn iccid(n: u64) -> String {
+pub(crate) fn iccid(n: u64) -> String {
     let base = format!("89441100{n:010}");
     format!("{base}{}", luhn_check_digit(&base).expect("digit"))
 }
 
-async fn batch(app: &TestApp, d: &Desk, kind: &str) -> String {
+pub(crate) async fn batch(app: &TestApp, d: &Desk, kind: &str) -> String {
     let body = json!({"supplier_id": d.supplier, "network": "O2", "kind": kind, "data_gb_per_month": 25, "duration_months": 12, "received_on": "2026-11-01", "hub_id": d.hub, "reference": "NDB-2026-11"});
     let response = app.post_json("/api/v1/sim-batches", Some(&d.staff.token), &body).await;
     assert_eq!(response.status(), 201);
     json_ok(response).await["id"].as_str().expect("id").to_owned()
 }
 
-async fn stock_up(app: &TestApp, d: &Desk, batch: &str, items: &Value) -> reqwest::Response {
+pub(crate) async fn stock_up(app: &TestApp, d: &Desk, batch: &str, items: &Value) -> reqwest::Response {
     app.post_json(&format!("/api/v1/sim-batches/{batch}/sims"), Some(&d.staff.token), items).await
 }
 
