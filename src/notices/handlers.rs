@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::models::{
-    Channel, LettersQuery, Message, Messages, NewNotice, NoticeKind, NoticeStatus, Outgoing, Preview, PreviewInput,
-    Senders, Template, TemplateInput, Templates,
+    Channel, LettersQuery, Message, Messages, NewNotice, Notice, NoticeKind, NoticeStatus, Notices, NoticesQuery,
+    Outgoing, Preview, PreviewInput, Senders, Template, TemplateInput, Templates,
 };
 use super::repo;
 use super::rules;
@@ -235,6 +235,25 @@ pub async fn messages(
     })
     .await?;
     Ok(HttpResponse::Ok().json(Messages { items }))
+}
+
+/// Every notice in the scheme, newest first — `?status=gave_up` is what could not be sent after
+/// every retry, `skipped` what was not sent and why. Admins.
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    Query(query): Query<NoticesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_query("limit must be 1 to 200", "limit", "must be 1 to 200"));
+    }
+    let items = run_blocking(&state.pool, move |conn| {
+        who.actor_in(conn, ADMIN)?;
+        Ok(repo::list(conn, query.status, query.kind, limit)?.into_iter().map(Notice::from).collect())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Notices { items }))
 }
 
 /// The resident's messages, for the subject access export.

@@ -18,6 +18,7 @@ use crate::http::RouteTable;
 
 pub fn routes(table: &mut RouteTable) {
     table
+        .get("/api/v1/notices", handlers::list)
         .get("/api/v1/residents/{id}/messages", handlers::messages)
         .get("/api/v1/hubs/{id}/letters", handlers::letters)
         .get("/api/v1/notice-templates", handlers::templates)

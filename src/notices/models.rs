@@ -142,6 +142,38 @@ pub trait Senders: Send + Sync {
     }
 }
 
+/// The scheme's notices, for admins to see what did not go.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticesQuery {
+    pub status: Option<NoticeStatus>,
+    pub kind: Option<NoticeKind>,
+    pub limit: Option<i64>,
+}
+
+/// A notice as admins see it: the message, and whom it was for.
+#[derive(Debug, Serialize)]
+pub struct Notice {
+    #[serde(flatten)]
+    pub message: Message,
+    pub resident_id: Option<ResidentId>,
+    pub user_id: Option<crate::ids::UserId>,
+    pub hub_id: Option<HubId>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl From<OutboxRow> for Notice {
+    fn from(r: OutboxRow) -> Self {
+        let (resident_id, user_id, hub_id, next_attempt_at) = (r.resident_id, r.user_id, r.hub_id, r.next_attempt_at);
+        Self { message: Message::from(r), resident_id, user_id, hub_id, next_attempt_at }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Notices {
+    pub items: Vec<Notice>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LettersQuery {

@@ -130,6 +130,27 @@ pub fn deferred(conn: &mut PgConnection, id: Uuid, until: DateTime<Utc>, reason:
         .execute(conn)
 }
 
+/// The scheme's notices, newest first, by status and kind.
+pub fn list(
+    conn: &mut PgConnection,
+    status: Option<NoticeStatus>,
+    kind: Option<NoticeKind>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status));
+    }
+    if let Some(kind) = kind {
+        query = query.filter(outbox::kind.eq(kind));
+    }
+    query.load(conn)
+}
+
 pub fn of_resident(conn: &mut PgConnection, resident: ResidentId) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::resident_id.eq(resident))

@@ -229,6 +229,27 @@ async fn a_mail_server_that_is_down_delays_notices_and_none_is_lost_or_doubled()
     assert_eq!(inbox.all().len(), 1);
     let sent = messages(&app, &staff.token, buyer).await;
     assert_eq!((sent[0]["status"].clone(), sent[0]["attempts"].clone()), (json!("sent"), json!(2)));
+
+    // A server down for good: after the last retry the notice is given up, and admins see it.
+    let other = json!({"email": "flo@example.org", "contact_consent": true, "postcode": "M33 3CC"});
+    let other = resident(&app, &staff.token, "Flo Buyer", other).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": other, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    for _ in 0..30 {
+        diesel::sql_query("UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'")
+            .execute(&mut app.conn())
+            .expect("due now");
+        if drain(&app, &down) == 0 {
+            break;
+        }
+    }
+    let admin = app.admin().await;
+    let given_up = json_ok(app.get("/api/v1/notices?status=gave_up", Some(&admin.token)).await).await;
+    let items = given_up["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["resident_id"], other.to_string());
+    assert!(items[0]["attempts"].as_i64().is_some_and(|a| a > 10), "retried for more than a day: {items:?}");
+    crate::helpers::assert_problem(app.get("/api/v1/notices", Some(&staff.token)).await, 403).await;
 }
 
 #[actix_web::test]
