@@ -104,6 +104,9 @@ pub struct Settings {
 pub struct NotifySettings {
     pub api_key: String,
     pub sms_template_id: String,
+    /// A letter template whose heading is `((subject))` and content `((body))`; without it,
+    /// letters are printed at the hub.
+    pub letter_template_id: Option<String>,
     pub base_url: String,
 }
 
@@ -260,6 +263,7 @@ impl Settings {
                 (Some(api_key), Some(sms_template_id)) => Some(NotifySettings {
                     api_key,
                     sms_template_id,
+                    letter_template_id: get("TECH4ALL_NOTIFY_LETTER_TEMPLATE_ID"),
                     base_url: get("TECH4ALL_NOTIFY_BASE_URL")
                         .unwrap_or_else(|| "https://api.notifications.service.gov.uk".into()),
                 }),

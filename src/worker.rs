@@ -35,6 +35,7 @@ struct Notify {
     service_id: String,
     secret: String,
     sms_template_id: String,
+    letter_template_id: Option<String>,
     agent: ureq::Agent,
 }
 
@@ -55,6 +56,7 @@ impl Notify {
             service_id: service_id.to_owned(),
             secret: secret.to_owned(),
             sms_template_id: settings.sms_template_id.clone(),
+            letter_template_id: settings.letter_template_id.clone(),
             agent,
         })
     }
@@ -73,7 +75,28 @@ impl Notify {
             "personalisation": { "body": body },
             "reference": reference,
         });
-        let url = format!("{}/v2/notifications/sms", self.base_url);
+        self.post("sms", request)
+    }
+
+    /// A letter: the address a line each (`address_line_1` the name … the postcode last).
+    fn send_letter(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
+        let template = self.letter_template_id.as_deref().ok_or("no Notify letter template is configured")?;
+        let mut personalisation = serde_json::Map::new();
+        for (i, line) in message.to.lines().take(7).enumerate() {
+            personalisation.insert(format!("address_line_{}", i + 1), serde_json::Value::String(line.to_owned()));
+        }
+        personalisation.insert("subject".into(), serde_json::Value::String(message.subject.clone()));
+        personalisation.insert("body".into(), serde_json::Value::String(message.body.clone()));
+        let request = serde_json::json!({
+            "template_id": template,
+            "personalisation": personalisation,
+            "reference": reference,
+        });
+        self.post("letter", request)
+    }
+
+    fn post(&self, kind: &str, request: serde_json::Value) -> Result<(), String> {
+        let url = format!("{}/v2/notifications/{kind}", self.base_url);
         match self.agent.post(&url).set("Authorization", &format!("Bearer {}", self.token()?)).send_json(request) {
             Ok(response) if response.status() == 201 => Ok(()),
             Ok(response) => Err(format!("Notify answered {}", response.status())),
@@ -127,6 +150,15 @@ impl Senders for Outbound {
     fn send_sms(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
         let notify = self.notify.as_ref().ok_or("GOV.UK Notify is not configured")?;
         notify.send_sms(&message.to, &message.body, reference)
+    }
+
+    fn letters_configured(&self) -> bool {
+        self.notify.as_ref().is_some_and(|n| n.letter_template_id.is_some())
+    }
+
+    fn send_letter(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
+        let notify = self.notify.as_ref().ok_or("GOV.UK Notify is not configured")?;
+        notify.send_letter(message, reference)
     }
 }
 

@@ -286,6 +286,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        address_lines -> Nullable<Array<Text>>,
     }
 }
 

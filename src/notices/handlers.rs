@@ -147,8 +147,18 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
         return Ok(());
     };
     let (email, phone) = (resident.email.as_deref(), resident.phone.as_deref());
-    let configured = (senders.email_configured(), senders.sms_configured());
-    let channel = match rules::channel(resident.contact_consent, email, phone, configured.0, configured.1) {
+    let address = rules::postal_address(
+        resident.name.as_deref(),
+        resident.address_lines.as_deref(),
+        resident.postcode.as_deref(),
+    );
+    let reach = rules::Reach { email, phone, post: address.is_some() };
+    let ways = rules::Ways {
+        email: senders.email_configured(),
+        sms: senders.sms_configured(),
+        letter: senders.letters_configured(),
+    };
+    let channel = match rules::channel(resident.contact_consent, reach, ways) {
         Ok(c) => c,
         Err(reason) => {
             repo::skipped(conn, id, reason)?;
@@ -159,8 +169,12 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
     let wording = template.as_ref().map(|(s, b)| (s.as_str(), b.as_str()));
     match rules::compose(row.kind, wording, &row.data, resident.name.as_deref()) {
         Ok(text) => {
-            let to = if channel == Channel::Sms { phone } else { email };
-            send(conn, (id, row.attempts), channel, to.unwrap_or_default(), text, senders, now)
+            let to = match channel {
+                Channel::Sms => phone.map(str::to_owned),
+                Channel::Letter => address,
+                _ => email.map(str::to_owned),
+            };
+            send(conn, (id, row.attempts), channel, &to.unwrap_or_default(), text, senders, now)
         }
         Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
     }
@@ -186,7 +200,8 @@ fn send(
                 return Ok(());
             }
         },
-        Channel::Print | Channel::Letter => {
+        Channel::Letter => senders.send_letter(&outgoing, &id.to_string()),
+        Channel::Print => {
             repo::delivered(conn, id, Channel::Print, (None, &subject, &body), NoticeStatus::ToPrint)?;
             return Ok(());
         }

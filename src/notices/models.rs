@@ -125,7 +125,8 @@ pub struct Outgoing {
     pub body: String,
 }
 
-/// The ways out the instance has: an SMTP server for email, GOV.UK Notify for text messages. The
+/// The ways out the instance has: an SMTP server for email, GOV.UK Notify for text messages and
+/// letters by post. The
 /// worker builds it from the configuration; tests give a real SMTP server and a local Notify.
 pub trait Senders: Send + Sync {
     /// Whether email can be sent at all.
@@ -139,6 +140,16 @@ pub trait Senders: Send + Sync {
     fn send_sms(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
         let _ = (message, reference);
         Err("text messages are not configured".into())
+    }
+    /// Whether letters can be sent by post.
+    fn letters_configured(&self) -> bool {
+        false
+    }
+    /// Posts `message` as a letter to the address in `message.to` (a line each: the name, the
+    /// address, the postcode); `reference` is the notice's id.
+    fn send_letter(&self, message: &Outgoing, reference: &str) -> Result<(), String> {
+        let _ = (message, reference);
+        Err("letters by post are not configured".into())
     }
 }
 

@@ -28,23 +28,47 @@ pub fn retry_at(now: DateTime<Utc>, attempts: i32) -> Option<DateTime<Utc>> {
     (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts))
 }
 
-/// What the resident's record allows: nothing without consent; then email, a text message, or a
-/// printed letter from the hub for someone with neither.
-pub fn channel(
-    consent: bool,
-    email: Option<&str>,
-    phone: Option<&str>,
-    email_configured: bool,
-    sms_configured: bool,
-) -> Result<Channel, &'static str> {
+/// How a resident can be reached, from their record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reach<'a> {
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// A postal address (lines and postcode) is on record.
+    pub post: bool,
+}
+
+/// The ways out this instance has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ways {
+    pub email: bool,
+    pub sms: bool,
+    pub letter: bool,
+}
+
+/// What the resident's record allows: nothing without consent; then email, a text message to a
+/// mobile, a letter by post (GOV.UK Notify), or a printed letter from the hub for everyone else.
+pub fn channel(consent: bool, reach: Reach, ways: Ways) -> Result<Channel, &'static str> {
     if !consent {
         return Err("no consent to contact");
     }
-    match (email.filter(|_| email_configured), phone.filter(|p| sms_configured && is_mobile(p))) {
-        (Some(_), _) => Ok(Channel::Email),
-        (None, Some(_)) => Ok(Channel::Sms),
-        (None, None) => Ok(Channel::Print),
+    if reach.email.is_some() && ways.email {
+        Ok(Channel::Email)
+    } else if reach.phone.is_some_and(is_mobile) && ways.sms {
+        Ok(Channel::Sms)
+    } else if reach.post && ways.letter {
+        Ok(Channel::Letter)
+    } else {
+        Ok(Channel::Print)
     }
+}
+
+/// A letter's address as Notify takes it, a line each: the name, the lines, the postcode.
+pub fn postal_address(name: Option<&str>, lines: Option<&[String]>, postcode: Option<&str>) -> Option<String> {
+    let (lines, postcode) = (lines?, postcode?);
+    let mut all = vec![name.unwrap_or("The resident").to_owned()];
+    all.extend(lines.iter().cloned());
+    all.push(postcode.to_owned());
+    Some(all.join("\n"))
 }
 
 /// A UK mobile number (07…, or +447…), the only kind a text message reaches.
@@ -298,21 +322,30 @@ mod tests {
 
     #[test]
     fn nothing_without_consent_and_a_printed_letter_for_those_with_no_email_or_phone() {
-        assert_eq!(channel(false, Some("a@b.test"), None, true, true), Err("no consent to contact"));
-        assert_eq!(channel(true, Some("a@b.test"), Some("07700 900000"), true, true), Ok(Channel::Email));
-        assert_eq!(channel(true, Some("a@b.test"), Some("07700 900000"), false, true), Ok(Channel::Sms));
-        assert_eq!(channel(true, None, None, true, true), Ok(Channel::Print));
-        assert_eq!(channel(true, None, Some("07700 900000"), true, false), Ok(Channel::Print));
+        let all = Ways { email: true, sms: true, letter: true };
+        let both = Reach { email: Some("a@b.test"), phone: Some("07700 900000"), post: true };
+        assert_eq!(channel(false, both, all), Err("no consent to contact"));
+        assert_eq!(channel(true, both, all), Ok(Channel::Email));
+        assert_eq!(channel(true, both, Ways { email: false, ..all }), Ok(Channel::Sms));
+        assert_eq!(channel(true, both, Ways { email: false, sms: false, letter: true }), Ok(Channel::Letter));
+        assert_eq!(channel(true, both, Ways::default()), Ok(Channel::Print));
+        assert_eq!(channel(true, Reach::default(), all), Ok(Channel::Print));
+        let phone_only = Reach { phone: Some("07700 900000"), ..Reach::default() };
+        assert_eq!(channel(true, phone_only, Ways { sms: false, ..all }), Ok(Channel::Print));
+        let lines = vec!["12 Talbot Road".to_owned(), "Stretford".to_owned()];
+        assert_eq!(
+            postal_address(Some("Ada"), Some(&lines), Some("M32 0TH")).as_deref(),
+            Some("Ada\n12 Talbot Road\nStretford\nM32 0TH")
+        );
+        assert_eq!(postal_address(Some("Ada"), Some(&lines), None), None, "no letter without a postcode");
     }
 
     #[test]
     fn texts_go_to_mobiles_and_never_at_night() {
         assert!(is_mobile("07700 900123") && is_mobile("+44 7700 900123") && !is_mobile("0161 912 2000"));
-        assert_eq!(
-            channel(true, None, Some("0161 912 2000"), true, true),
-            Ok(Channel::Print),
-            "a landline takes no text"
-        );
+        let landline = Reach { phone: Some("0161 912 2000"), ..Reach::default() };
+        let ways = Ways { email: true, sms: true, letter: true };
+        assert_eq!(channel(true, landline, ways), Ok(Channel::Print), "a landline takes no text");
         use chrono::TimeZone;
         let noon = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).single().expect("time");
         assert_eq!(text_allowed_at(noon), Ok(()));

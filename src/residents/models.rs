@@ -45,6 +45,7 @@ pub struct ResidentRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub address_lines: Option<Vec<String>>,
 }
 
 /// A resident as hub staff and admins see them. After erasure the personal fields are null and
@@ -57,6 +58,8 @@ pub struct Resident {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub postcode: Option<String>,
+    /// The postal address before the postcode, for notices by post; optional.
+    pub address_lines: Option<Vec<String>>,
     pub ward_id: Option<WardId>,
     pub eligibility: Eligibility,
     pub eligibility_verified_by: Option<UserId>,
@@ -80,6 +83,7 @@ impl From<ResidentRow> for Resident {
             phone: r.phone,
             email: r.email,
             postcode: r.postcode,
+            address_lines: r.address_lines,
             ward_id: r.ward_id,
             eligibility: r.eligibility,
             eligibility_verified_by: r.eligibility_verified_by,
@@ -103,6 +107,9 @@ pub struct CreateResident {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub postcode: Option<String>,
+    /// The postal address before the postcode (one to five lines), for notices by post.
+    #[serde(default)]
+    pub address_lines: Option<Vec<String>>,
     pub ward_id: Option<WardId>,
     pub eligibility: Eligibility,
     /// Defaults to today.
@@ -125,6 +132,8 @@ pub struct UpdateResident {
     #[serde(default, with = "crate::http::json::double_option")]
     pub postcode: Option<Option<String>>,
     #[serde(default, with = "crate::http::json::double_option")]
+    pub address_lines: Option<Option<Vec<String>>>,
+    #[serde(default, with = "crate::http::json::double_option")]
     pub ward_id: Option<Option<WardId>>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub eligibility: Option<Eligibility>,
@@ -141,6 +150,7 @@ pub struct ResidentChanges {
     pub phone: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub postcode: Option<Option<String>>,
+    pub address_lines: Option<Option<Vec<String>>>,
     pub ward_id: Option<Option<WardId>>,
     pub eligibility: Option<Eligibility>,
     pub eligibility_verified_by: Option<Option<UserId>>,

@@ -59,8 +59,12 @@ pub fn check_create(input: &mut CreateResident) -> Result<(), Vec<FieldError>> {
     if let Some(postcode) = input.postcode.as_mut() {
         normalise_postcode(&mut problems, postcode);
     }
+    if let Some(lines) = &input.address_lines {
+        check_address(&mut problems, lines);
+    }
     check_verified_on(&mut problems, input.eligibility_verified_on.map(Date::day));
     problems.into_errors()?;
+    input.address_lines = input.address_lines.take().map(tidy_address);
     input.name = input.name.trim().to_owned();
     input.email = input.email.as_ref().map(|e| e.to_lowercase());
     input.phone = input.phone.as_ref().map(|p| p.trim().to_owned());
@@ -81,12 +85,32 @@ pub fn check_update(patch: &mut UpdateResident) -> Result<(), Vec<FieldError>> {
     if let Some(Some(postcode)) = patch.postcode.as_mut() {
         normalise_postcode(&mut problems, postcode);
     }
+    if let Some(Some(lines)) = &patch.address_lines {
+        check_address(&mut problems, lines);
+    }
     check_verified_on(&mut problems, patch.eligibility_verified_on.map(Date::day));
     problems.into_errors()?;
+    patch.address_lines = patch.address_lines.take().map(|a| a.map(tidy_address));
     patch.name = patch.name.as_ref().map(|n| n.trim().to_owned());
     patch.email = patch.email.as_ref().map(|e| e.as_ref().map(|e| e.to_lowercase()));
     patch.phone = patch.phone.as_ref().map(|p| p.as_ref().map(|p| p.trim().to_owned()));
     Ok(())
+}
+
+/// A postal address before the postcode: one to five lines of up to 80 characters, for a letter
+/// (GOV.UK Notify takes up to seven lines: the name, these, and the postcode). Letters go only
+/// when the postcode is on record too.
+fn check_address(problems: &mut Problems, lines: &[String]) {
+    if lines.is_empty() || lines.len() > 5 {
+        problems.add("address_lines", "must be one to five lines (the postcode goes in postcode)");
+    }
+    for (i, line) in lines.iter().enumerate() {
+        problems.length(&format!("address_lines[{i}]"), line, 1, 80);
+    }
+}
+
+fn tidy_address(lines: Vec<String>) -> Vec<String> {
+    lines.into_iter().map(|l| l.trim().to_owned()).collect()
 }
 
 fn check_verified_on(problems: &mut Problems, date: Option<chrono::NaiveDate>) {
@@ -113,6 +137,7 @@ mod tests {
             phone: Some("12".into()),
             email: Some("Ada@Example.ORG".into()),
             postcode: Some("m32 0th".into()),
+            address_lines: None,
             ward_id: None,
             eligibility: Eligibility::UniversalCredit,
             eligibility_verified_on: None,

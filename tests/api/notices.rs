@@ -395,17 +395,25 @@ async fn a_scheme_words_its_own_notices_with_known_placeholders_and_previews_the
     assert!(listed["items"].as_array().expect("items").iter().all(|t| t["customised"] == false));
 }
 
-/// GOV.UK Notify as its API documentation specifies it for sending a text message: `POST
-/// /v2/notifications/sms` with a JSON body (`phone_number` and `template_id` required,
-/// `personalisation` a map of strings, `reference` a string, nothing else), authorised by a
-/// bearer JWT signed HS256 with the key's secret whose `iss` is the service id and whose `iat` is
-/// within 30 seconds of now; 201 with the notification, or 400/403 with its error list.
-fn notify_checks(service_id: String, secret: String, template_id: String) -> impl Fn(&Received) -> (u16, Value) {
+/// GOV.UK Notify as its API documentation specifies it for sending a text message (`POST
+/// /v2/notifications/sms`: `phone_number` and `template_id` required, `personalisation` a map of
+/// strings, `reference` a string, nothing else) and a letter (`POST /v2/notifications/letter`:
+/// `template_id` and `personalisation` with `address_line_1` onwards — at least three lines, at
+/// most seven, the last a UK postcode — and `reference`), authorised by a bearer JWT signed HS256
+/// with the key's secret whose `iss` is the service id and whose `iat` is within 30 seconds of
+/// now; 201 with the notification, or 400/403 with its error list.
+fn notify_checks(
+    service_id: String,
+    secret: String,
+    templates: (String, String),
+) -> impl Fn(&Received) -> (u16, Value) {
+    let (template_id, letter_template_id) = templates;
     let error = |code: u16, kind: &str, message: &str| {
         (code, json!({"status_code": code, "errors": [{"error": kind, "message": message}]}))
     };
     move |request: &Received| {
-        if request.method != "POST" || request.path != "/v2/notifications/sms" {
+        let letter = request.path == "/v2/notifications/letter";
+        if request.method != "POST" || !(letter || request.path == "/v2/notifications/sms") {
             return error(404, "NotFound", "no such route");
         }
         let token = request.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
@@ -427,6 +435,9 @@ fn notify_checks(service_id: String, secret: String, template_id: String) -> imp
         }
         let body = request.json();
         let Some(fields) = body.as_object() else { return error(400, "ValidationError", "not a JSON object") };
+        if letter {
+            return notify_letter(&body, &letter_template_id).unwrap_or_else(|m| error(400, "ValidationError", m));
+        }
         let allowed = ["phone_number", "template_id", "personalisation", "reference", "sms_sender_id"];
         if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
             return error(
@@ -461,6 +472,33 @@ fn notify_checks(service_id: String, secret: String, template_id: String) -> imp
     }
 }
 
+/// Notify's letter checks; the created letter's answer, or why it is refused.
+fn notify_letter(body: &Value, template_id: &str) -> Result<(u16, Value), &'static str> {
+    let fields = body.as_object().ok_or("not a JSON object")?;
+    if fields.keys().any(|k| !["template_id", "personalisation", "reference", "postage"].contains(&k.as_str())) {
+        return Err("Additional properties are not allowed");
+    }
+    if body["template_id"] != json!(template_id) {
+        return Err("Template not found");
+    }
+    let personalisation = body["personalisation"].as_object().ok_or("personalisation is required")?;
+    let lines: Vec<&str> = (1..=7).map_while(|i| personalisation.get(&format!("address_line_{i}"))?.as_str()).collect();
+    if lines.len() < 3 || lines.len() > 7 || personalisation.values().any(|v| !v.is_string()) {
+        return Err("Address must be at least 3 lines");
+    }
+    let last = lines.last().copied().unwrap_or_default();
+    if tech4all::contact::normalise_postcode(last).is_err() {
+        return Err("Last line of address must be a real UK postcode or another country");
+    }
+    if !body["reference"].is_string() {
+        return Err("reference is required for letters");
+    }
+    Ok((
+        201,
+        json!({"id": Uuid::now_v7(), "reference": body["reference"], "content": {"subject": personalisation["subject"], "body": personalisation["body"]}, "template": {"id": template_id, "version": 1}, "scheduled_for": null}),
+    ))
+}
+
 /// `now` at a given UK hour today (12:00 is always a time texts may go).
 fn uk_today_at(hour: u32) -> chrono::DateTime<Utc> {
     use chrono::TimeZone;
@@ -479,19 +517,26 @@ async fn texts_go_through_notify_by_day_only_to_mobiles_and_failures_are_retried
     let real = std::env::var("TECH4ALL_TEST_NOTIFY_API_KEY")
         .ok()
         .zip(std::env::var("TECH4ALL_TEST_NOTIFY_SMS_TEMPLATE_ID").ok());
-    let (service_id, secret, template_id) =
-        (Uuid::now_v7().to_string(), Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
-    let notify = Receiver::start(notify_checks(service_id.clone(), secret.clone(), template_id.clone()));
+    let (service_id, secret, template_id, letter_id) = (
+        Uuid::now_v7().to_string(),
+        Uuid::now_v7().to_string(),
+        Uuid::now_v7().to_string(),
+        Uuid::now_v7().to_string(),
+    );
+    let templates = (template_id.clone(), letter_id.clone());
+    let notify = Receiver::start(notify_checks(service_id.clone(), secret.clone(), templates.clone()));
     let mut settings = test_settings();
     settings.notify = Some(match &real {
         Some((api_key, template)) => tech4all::config::NotifySettings {
             api_key: api_key.clone(),
             sms_template_id: template.clone(),
+            letter_template_id: std::env::var("TECH4ALL_TEST_NOTIFY_LETTER_TEMPLATE_ID").ok(),
             base_url: "https://api.notifications.service.gov.uk".into(),
         },
         None => tech4all::config::NotifySettings {
             api_key: format!("tech4all_test-{service_id}-{secret}"),
             sms_template_id: template_id.clone(),
+            letter_template_id: Some(letter_id.clone()),
             base_url: notify.url.clone(),
         },
     });
@@ -538,8 +583,28 @@ async fn texts_go_through_notify_by_day_only_to_mobiles_and_failures_are_retried
     let text = body["personalisation"]["body"].as_str().expect("body");
     assert!(text.contains("Ada Mobile") && text.contains("receipt"), "{text}");
 
+    // Someone with no email or mobile but a postal address gets a letter through Notify.
+    let post = json!({"phone": "0161 912 2000", "contact_consent": true, "postcode": "M32 9ZZ",
+                      "address_lines": ["12 Talbot Road", "Stretford"]});
+    let post = resident(&app, &staff.token, "Di Post", post).await;
+    let sale = json!({"device_id": app.ready_device(hub), "resident_id": post, "payment_method": "cash"});
+    json_ok(app.post_json("/api/v1/sales", Some(&staff.token), &sale).await).await;
+    assert_eq!(tech4all::worker::deliver_due(&app.pool, &outbound, uk_today_at(12)).expect("deliver"), 1);
+    let posted = messages(&app, &staff.token, post).await;
+    assert_eq!(
+        (posted[0]["channel"].clone(), posted[0]["status"].clone()),
+        (json!("letter"), json!("sent")),
+        "{posted:?}"
+    );
+    let letter = notify.all().pop().expect("a letter request");
+    assert_eq!(letter.path, "/v2/notifications/letter");
+    let personalisation = &letter.json()["personalisation"];
+    let lines: Vec<&str> = (1..=4).filter_map(|i| personalisation[format!("address_line_{i}")].as_str()).collect();
+    assert_eq!(lines, ["Di Post", "12 Talbot Road", "Stretford", "M32 9ZZ"]);
+    assert!(personalisation["body"].as_str().is_some_and(|b| b.contains("receipt")), "{personalisation}");
+
     // Notify refusing (here: a key it does not know) is a failure kept for retry, with its reason.
-    notify.answer_with(notify_checks(service_id, Uuid::now_v7().to_string(), template_id));
+    notify.answer_with(notify_checks(service_id, Uuid::now_v7().to_string(), templates));
     let other = json!({"phone": "+44 7700 900222", "contact_consent": true, "postcode": "M33 7XY"});
     let other = resident(&app, &staff.token, "Cy Mobile", other).await;
     let sale = json!({"device_id": app.ready_device(hub), "resident_id": other, "payment_method": "cash"});

@@ -119,6 +119,9 @@ async fn erasure_removes_every_personal_field_keeps_totals_and_can_be_repeated()
     let staff = app.user_with(Role::HubStaff, vec![hub], None).await;
     let admin = app.admin().await;
     let id = app.resident(&staff.token, "Mary Somerville").await;
+    let address = json!({"address_lines": [" 1 Bridge Street ", "Stretford"]});
+    let patched = app.patch_json(&format!("/api/v1/residents/{id}"), Some(&staff.token), Some("*"), &address).await;
+    assert_eq!(json_ok(patched).await["address_lines"], json!(["1 Bridge Street", "Stretford"]));
     let device = app.ready_device(hub);
     json_ok(
         app.post_json(
@@ -136,7 +139,7 @@ async fn erasure_removes_every_personal_field_keeps_totals_and_can_be_repeated()
     let erased =
         json_ok(app.post_json(&format!("/api/v1/residents/{id}/erase"), Some(&admin.token), &json!({})).await).await;
     assert_eq!(erased["erased"], true);
-    for field in ["name", "phone", "email", "postcode"] {
+    for field in ["name", "phone", "email", "postcode", "address_lines"] {
         assert_eq!(erased[field], Value::Null, "{field}");
     }
     assert_eq!(erased["eligibility"], "universal_credit", "the category is kept");

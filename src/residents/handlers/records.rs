@@ -98,6 +98,7 @@ pub async fn update(
                 phone: patch.phone,
                 email: patch.email,
                 postcode: patch.postcode,
+                address_lines: patch.address_lines,
                 ward_id: patch.ward_id,
                 eligibility: patch.eligibility,
                 eligibility_verified_by: reverified.then_some(Some(actor.user_id)),
