@@ -171,7 +171,11 @@ pub fn pass(pool: &Pool, as_of: DateTime<Utc>) -> Result<usize, String> {
     let mut queued = 0;
     for scheme in schemes {
         crate::db::enter_scheme(&mut conn, scheme.id).map_err(|e| e.to_string())?;
-        queued += crate::notices::handlers::pass(&mut conn, today).map_err(|e| e.detail.clone())?;
+        let days = crate::notices::handlers::NoticeDays {
+            due_soon: i64::from(scheme.due_soon_notice_days),
+            sim_ending: i64::from(scheme.sim_ending_notice_days),
+        };
+        queued += crate::notices::handlers::pass(&mut conn, today, days).map_err(|e| e.detail.clone())?;
     }
     Ok(queued)
 }

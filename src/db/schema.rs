@@ -770,6 +770,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         suspended_at -> Nullable<Timestamptz>,
+        due_soon_notice_days -> Int4,
+        sim_ending_notice_days -> Int4,
     }
 }
 

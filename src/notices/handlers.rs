@@ -36,11 +36,24 @@ pub fn tell_user(conn: &mut PgConnection, user: UserId, key: &str, data: &Value)
 /// Queues what `today` brings in the caller's scheme: loans due soon and overdue on the reminder
 /// days, held devices to collect by tomorrow, SIMs whose data ends in a week. Running it again the
 /// same day queues nothing new. Returns how many were queued.
-pub fn pass(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, ApiError> {
+pub fn pass(conn: &mut PgConnection, today: NaiveDate, days: NoticeDays) -> Result<usize, ApiError> {
     let mut hubs = HubNames::default();
-    Ok(loans_due(conn, today, &mut hubs)?
+    Ok(loans_due(conn, today, days.due_soon, &mut hubs)?
         + holds_lapsing(conn, today, &mut hubs)?
-        + sims_ending(conn, today, &mut hubs)?)
+        + sims_ending(conn, today, days.sim_ending, &mut hubs)?)
+}
+
+/// How far ahead a scheme tells residents: of a loan falling due, of free data ending (days).
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeDays {
+    pub due_soon: i64,
+    pub sim_ending: i64,
+}
+
+impl Default for NoticeDays {
+    fn default() -> Self {
+        Self { due_soon: rules::DUE_SOON_DAYS, sim_ending: rules::SIM_ENDING_DAYS }
+    }
 }
 
 /// Hub names, looked up once per pass.
@@ -56,8 +69,8 @@ impl HubNames {
     }
 }
 
-fn loans_due(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames) -> Result<usize, ApiError> {
-    let (soon, overdue) = rules::due_dates_for(today);
+fn loans_due(conn: &mut PgConnection, today: NaiveDate, ahead: i64, hubs: &mut HubNames) -> Result<usize, ApiError> {
+    let (soon, overdue) = rules::due_dates_for(today, ahead);
     let mut days: Vec<NaiveDate> = overdue.iter().map(|(_, d)| *d).collect();
     days.push(soon);
     let mut queued = 0;
@@ -100,8 +113,8 @@ fn holds_lapsing(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames)
 }
 
 /// SIMs whose free data ends in a week.
-fn sims_ending(conn: &mut PgConnection, today: NaiveDate, hubs: &mut HubNames) -> Result<usize, ApiError> {
-    let on = today + chrono::Duration::days(rules::SIM_ENDING_DAYS);
+fn sims_ending(conn: &mut PgConnection, today: NaiveDate, ahead: i64, hubs: &mut HubNames) -> Result<usize, ApiError> {
+    let on = today + chrono::Duration::days(ahead);
     let mut queued = 0;
     for (allocation, resident, hub, network) in repo::sims_ending(conn, on)? {
         let data =

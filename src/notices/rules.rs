@@ -10,6 +10,8 @@ use super::models::{Channel, NoticeKind};
 pub const OVERDUE_DAYS: &[i64] = &[1, 7, 14];
 
 /// A loan's "due soon" reminder goes this many days before the due date.
+/// A new scheme's defaults: residents hear of a loan two days before it is due, and of free
+/// data ending a week before (each scheme sets its own).
 pub const DUE_SOON_DAYS: i64 = 2;
 
 /// After this many failed attempts (about a day and a half of backoff) a notice is given up, and
@@ -297,10 +299,10 @@ pub fn letters_page(hub: &str, day: NaiveDate, letters: &[(Option<String>, Optio
     )
 }
 
-/// The loans a day brings notices for: due soon (due `DUE_SOON_DAYS` on) and overdue on the
+/// The loans a day brings notices for: due soon (due `ahead` days on) and overdue on the
 /// reminder days.
-pub fn due_dates_for(today: NaiveDate) -> (NaiveDate, Vec<(i64, NaiveDate)>) {
-    (today + Duration::days(DUE_SOON_DAYS), OVERDUE_DAYS.iter().map(|d| (*d, today - Duration::days(*d))).collect())
+pub fn due_dates_for(today: NaiveDate, ahead: i64) -> (NaiveDate, Vec<(i64, NaiveDate)>) {
+    (today + Duration::days(ahead), OVERDUE_DAYS.iter().map(|d| (*d, today - Duration::days(*d))).collect())
 }
 
 #[cfg(test)]
@@ -389,7 +391,7 @@ mod tests {
     #[test]
     fn a_day_brings_the_loans_due_in_two_days_and_those_overdue_by_one_seven_and_fourteen() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
-        let (soon, overdue) = due_dates_for(today);
+        let (soon, overdue) = due_dates_for(today, DUE_SOON_DAYS);
         assert_eq!(soon, NaiveDate::from_ymd_opt(2026, 12, 5).expect("date"));
         assert_eq!(overdue.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [1, 7, 14]);
         assert_eq!(overdue[2].1, NaiveDate::from_ymd_opt(2026, 11, 19).expect("date"));

@@ -36,6 +36,8 @@ pub struct SchemeRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub suspended_at: Option<DateTime<Utc>>,
+    pub due_soon_notice_days: i32,
+    pub sim_ending_notice_days: i32,
 }
 
 impl SchemeRow {
@@ -107,6 +109,10 @@ pub struct SchemeSettings {
     pub asset_tag_prefix: String,
     pub receipt_prefix: String,
     pub default_factor_set_id: FactorSetId,
+    /// Residents hear of a loan falling due this many days before.
+    pub due_soon_notice_days: i32,
+    /// And of their free data ending this many days before.
+    pub sim_ending_notice_days: i32,
     pub loan_defaults: LoanRule,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
@@ -127,6 +133,8 @@ impl SchemeSettings {
             asset_tag_prefix: row.asset_tag_prefix,
             receipt_prefix: row.receipt_prefix,
             default_factor_set_id: row.default_factor_set_id,
+            due_soon_notice_days: row.due_soon_notice_days,
+            sim_ending_notice_days: row.sim_ending_notice_days,
             loan_defaults,
             version: row.version,
             updated_at: row.updated_at,
@@ -207,6 +215,10 @@ pub struct UpdateSettings {
     pub receipt_prefix: Option<String>,
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub default_factor_set_id: Option<FactorSetId>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
+    pub due_soon_notice_days: Option<i32>,
+    #[serde(default, deserialize_with = "crate::http::json::non_null")]
+    pub sim_ending_notice_days: Option<i32>,
     #[diesel(skip_update)]
     #[serde(default, deserialize_with = "crate::http::json::non_null")]
     pub loan_defaults: Option<UpdateLoanRule>,

@@ -150,6 +150,8 @@ fn clone_rules(patch: &UpdateSettings) -> UpdateSettings {
         asset_tag_prefix: patch.asset_tag_prefix.clone(),
         receipt_prefix: patch.receipt_prefix.clone(),
         default_factor_set_id: patch.default_factor_set_id,
+        due_soon_notice_days: patch.due_soon_notice_days,
+        sim_ending_notice_days: patch.sim_ending_notice_days,
         loan_defaults: None,
     }
 }
@@ -164,4 +166,6 @@ fn is_empty(p: &UpdateSettings) -> bool {
         && p.asset_tag_prefix.is_none()
         && p.receipt_prefix.is_none()
         && p.default_factor_set_id.is_none()
+        && p.due_soon_notice_days.is_none()
+        && p.sim_ending_notice_days.is_none()
 }

@@ -112,6 +112,8 @@ pub fn check_settings(patch: &UpdateSettings) -> Result<(), Vec<FieldError>> {
         ("refund_window_days", patch.refund_window_days, 0, 365),
         ("sim_limit_per_resident", patch.sim_limit_per_resident, 1, 10),
         ("retention_months", patch.retention_months, 1, 240),
+        ("due_soon_notice_days", patch.due_soon_notice_days, 1, 14),
+        ("sim_ending_notice_days", patch.sim_ending_notice_days, 1, 60),
     ];
     for (field, value, min, max) in ranges {
         if let Some(v) = value {

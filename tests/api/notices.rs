@@ -652,7 +652,15 @@ async fn a_held_device_to_collect_its_deadline_and_ending_data_are_each_told_onc
     json_ok(crate::sims::stock_up(&app, &d, &batch, &json!([crate::sims::iccid(77)])).await).await;
     let given = json!({"resident_id": waiting, "batch_id": batch});
     let given = json_ok(app.post_json("/api/v1/sim-allocations", Some(&d.staff.token), &given).await).await;
-    let ends = tech4all::calendar::local_date(Utc::now()) + Duration::days(tech4all::notices::rules::SIM_ENDING_DAYS);
+    // This scheme warns ten days ahead (an admin's setting; a week by default).
+    let admin = app.admin().await;
+    let ahead = json!({"sim_ending_notice_days": 10, "due_soon_notice_days": 3});
+    let settings = json_ok(app.patch_json("/api/v1/scheme", Some(&admin.token), Some("*"), &ahead).await).await;
+    assert_eq!(
+        (settings["sim_ending_notice_days"].clone(), settings["due_soon_notice_days"].clone()),
+        (json!(10), json!(3))
+    );
+    let ends = tech4all::calendar::local_date(Utc::now()) + Duration::days(10);
     let id: Uuid = given["id"].as_str().expect("id").parse().expect("uuid");
     {
         use tech4all::db::schema::sim_allocations;
