@@ -109,6 +109,12 @@ def _fix_spans(case):
         body["ends_on"] = body["starts_on"]
     if isinstance(body.get("reset"), dict) and body.get("condition") != "ok":
         del body["reset"]
+    # A reset's time is checked against the clock and the device's last hand-over: leave it to
+    # default to now.
+    if isinstance(body.get("reset"), dict) and isinstance(body["reset"].get("performed_at"), str):
+        del body["reset"]["performed_at"]
+    if case.operation.path.endswith("/resets") and isinstance(body.get("performed_at"), str):
+        del body["performed_at"]
     if "/notice-templates/" in case.operation.path:
         for key in ("subject", "body"):
             if isinstance(body.get(key), str):
