@@ -92,6 +92,9 @@ pub struct Settings {
     pub smtp_from: String,
     /// How often the worker looks for notices to send.
     pub notice_poll: Duration,
+    /// How many sends the worker has in flight at once (each its own database connection): sending
+    /// waits on the network and on each commit, so a few in parallel drain a busy day faster.
+    pub notice_senders: usize,
     /// GOV.UK Notify, for text messages: the service's API key and the id of a text template
     /// whose whole content is `((body))` (the scheme's wording goes in it).
     pub notify: Option<NotifySettings>,
@@ -258,6 +261,7 @@ impl Settings {
             smtp_url: get("TECH4ALL_SMTP_URL"),
             smtp_from: get("TECH4ALL_SMTP_FROM").unwrap_or_else(|| "Tech4All <noreply@tech4all.invalid>".into()),
             notice_poll: Duration::from_secs(ranged(&get, "TECH4ALL_NOTICE_POLL_SECONDS", 5, 1, 3600)?),
+            notice_senders: ranged(&get, "TECH4ALL_NOTICE_SENDERS", 4, 1, 64)? as usize,
             webhook_allow_private: parse(&get, "TECH4ALL_WEBHOOK_ALLOW_PRIVATE", Some(false))?,
             notify: match (get("TECH4ALL_NOTIFY_API_KEY"), get("TECH4ALL_NOTIFY_SMS_TEMPLATE_ID")) {
                 (Some(api_key), Some(sms_template_id)) => Some(NotifySettings {

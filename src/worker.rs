@@ -276,15 +276,22 @@ fn drain(what: &str, mut round: impl FnMut() -> Result<usize, String>) {
 pub fn spawn(pool: Pool, settings: &Settings, stop: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>, String> {
     let senders = Outbound::from_settings(settings)?;
     let poster = WebhookPoster::from_settings(settings);
-    let poll = settings.notice_poll;
+    let (poll, parallel) = (settings.notice_poll, settings.notice_senders);
     Ok(std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             let now = Utc::now();
             if let Err(e) = pass(&pool, now) {
                 tracing::warn!(error = %e, "scheduled notices pass failed");
             }
-            drain("notices", || deliver_due(&pool, &senders, Utc::now()));
-            drain("webhook deliveries", || deliver_webhooks_due(&pool, &poster, Utc::now()));
+            // Several senders side by side; claims skip each other's rows, so none is sent twice.
+            std::thread::scope(|scope| {
+                for _ in 0..parallel {
+                    scope.spawn(|| {
+                        drain("notices", || deliver_due(&pool, &senders, Utc::now()));
+                        drain("webhook deliveries", || deliver_webhooks_due(&pool, &poster, Utc::now()));
+                    });
+                }
+            });
             std::thread::sleep(poll);
         }
     }))
