@@ -159,6 +159,27 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
         repo::skipped(conn, id, "the resident's record was erased")?;
         return Ok(());
     };
+    let (channel, to) = match route(&resident, senders) {
+        Ok(found) => found,
+        Err(reason) => {
+            repo::skipped(conn, id, reason)?;
+            return Ok(());
+        }
+    };
+    let template = repo::template(conn, row.kind)?;
+    let wording = template.as_ref().map(|(s, b)| (s.as_str(), b.as_str()));
+    match rules::compose(row.kind, wording, &row.data, resident.name.as_deref()) {
+        Ok(text) => send(conn, (id, row.attempts), channel, &to, text, senders, now),
+        Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
+    }
+}
+
+/// The channel a resident's notice goes by, and where to: their email address, mobile number or
+/// postal address (a line each), or nothing for a letter printed at the hub.
+fn route(
+    resident: &crate::residents::models::ResidentRow,
+    senders: &dyn Senders,
+) -> Result<(Channel, String), &'static str> {
     let (email, phone) = (resident.email.as_deref(), resident.phone.as_deref());
     let address = rules::postal_address(
         resident.name.as_deref(),
@@ -171,26 +192,14 @@ pub fn deliver(conn: &mut PgConnection, id: Uuid, senders: &dyn Senders, now: Da
         sms: senders.sms_configured(),
         letter: senders.letters_configured(),
     };
-    let channel = match rules::channel(resident.contact_consent, reach, ways) {
-        Ok(c) => c,
-        Err(reason) => {
-            repo::skipped(conn, id, reason)?;
-            return Ok(());
-        }
+    let channel = rules::channel(resident.contact_consent, reach, ways)?;
+    let to = match channel {
+        Channel::Sms => phone.map(str::to_owned),
+        Channel::Letter => address,
+        Channel::Email => email.map(str::to_owned),
+        Channel::Print => None,
     };
-    let template = repo::template(conn, row.kind)?;
-    let wording = template.as_ref().map(|(s, b)| (s.as_str(), b.as_str()));
-    match rules::compose(row.kind, wording, &row.data, resident.name.as_deref()) {
-        Ok(text) => {
-            let to = match channel {
-                Channel::Sms => phone.map(str::to_owned),
-                Channel::Letter => address,
-                _ => email.map(str::to_owned),
-            };
-            send(conn, (id, row.attempts), channel, &to.unwrap_or_default(), text, senders, now)
-        }
-        Err(e) => Ok(repo::failed(conn, id, &e, None).map(|_| ())?),
-    }
+    Ok((channel, to.unwrap_or_default()))
 }
 
 /// Sends a composed notice by `channel`; a printed letter waits at the hub to be printed.

@@ -109,8 +109,13 @@ fn check_address(problems: &mut Problems, lines: &[String]) {
     }
 }
 
+/// Each line trimmed, with any control character (a line break inside a line) made a space, so a
+/// letter's address has exactly the lines given.
 fn tidy_address(lines: Vec<String>) -> Vec<String> {
-    lines.into_iter().map(|l| l.trim().to_owned()).collect()
+    lines
+        .into_iter()
+        .map(|l| l.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned())
+        .collect()
 }
 
 fn check_verified_on(problems: &mut Problems, date: Option<chrono::NaiveDate>) {
@@ -129,6 +134,17 @@ fn check_verified_on(problems: &mut Problems, date: Option<chrono::NaiveDate>) {
 mod tests {
     use super::*;
     use crate::residents::models::Eligibility;
+
+    #[test]
+    fn an_address_keeps_exactly_its_lines() {
+        let lines = vec![" 12 Talbot Road\nFlat 2 ".to_owned(), "Stretford".to_owned()];
+        assert_eq!(tidy_address(lines), ["12 Talbot Road Flat 2", "Stretford"]);
+        let mut problems = Problems::new();
+        check_address(&mut problems, &[]);
+        check_address(&mut problems, &vec!["x".to_owned(); 6]);
+        check_address(&mut problems, &["  ".to_owned()]);
+        assert_eq!(problems.into_errors().map_err(|e| e.len()), Err(3));
+    }
 
     #[test]
     fn every_bad_field_of_a_new_resident_is_named_and_good_ones_are_tidied() {
