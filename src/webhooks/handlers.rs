@@ -100,6 +100,11 @@ pub async fn update(
         rules::check_url(&mut problems, "url", url, allow_private);
     }
     rules::check_description(&mut problems, patch.description.as_ref().and_then(|d| d.as_deref()));
+    if let Some(events) = &patch.event_types {
+        // Empty or repeated lists are refused before the version is compared (which events a
+        // partner may hear of depends on the subscription, checked once it is read).
+        rules::check_events(&mut problems, events, false);
+    }
     problems.finish()?;
     let id = id.into_inner();
     let hook = run_blocking(&state.pool, move |conn| {

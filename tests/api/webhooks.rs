@@ -198,6 +198,10 @@ async fn a_failing_endpoint_is_retried_for_a_day_then_switched_off_its_owner_tol
     // The endpoint is mended; the partner switches it on and asks for the message again.
     receiver.answer_with(|_| (200, json!({"ok": true})));
     let tag = format!("\"{}\"", shown["version"]);
+    let empty = json!({"event_types": []});
+    let stale =
+        app.patch_json(&format!("/api/v1/webhooks/{hook}"), Some(&s.partner.token), Some("\"1\""), &empty).await;
+    assert_problem(stale, 422).await;
     let on = app
         .patch_json(&format!("/api/v1/webhooks/{hook}"), Some(&s.partner.token), Some(&tag), &json!({"enabled": true}))
         .await;
