@@ -54,6 +54,28 @@ pub fn accept(
 }
 
 /// The resident's accepted agreements: which terms, when and how (not the signature image).
+/// A loan's or sale's signed agreement as a printable page, with the resident's name and the
+/// device; not found when none was recorded.
+pub fn printed(
+    conn: &mut PgConnection,
+    hand: HandOver,
+    (resident, device, hub): (ResidentId, crate::ids::DeviceId, crate::ids::HubId),
+) -> Result<String, ApiError> {
+    let (agreement, terms) = repo::of(conn, hand)?.ok_or_else(|| ApiError::not_found("agreement"))?;
+    let resident = crate::residents::repo::find(conn, resident)?.ok_or_else(|| ApiError::not_found("resident"))?;
+    let device = crate::devices::repo::find(conn, device)?.ok_or_else(|| ApiError::not_found("device"))?;
+    let hub = crate::hubs::repo::find(conn, hub)?.map(|h| h.name).unwrap_or_default();
+    let description = crate::devices::rules::fields::describe(&device);
+    let page = super::models::Printed {
+        resident_name: resident.name.as_deref(),
+        resident_reference: &resident.reference,
+        device: &description,
+        asset_tag: &device.asset_tag,
+        hub: &hub,
+    };
+    Ok(rules::render(&terms, &agreement, &page))
+}
+
 pub fn export_section(conn: &mut PgConnection, resident: ResidentId) -> Result<Vec<Value>, ApiError> {
     Ok(repo::of_resident(conn, resident)?
         .into_iter()

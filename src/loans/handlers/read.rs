@@ -66,20 +66,8 @@ pub async fn agreement(
         let loan = repo::find(conn, id)?
             .filter(|l| actor.works_at(l.hub_id) || l.returned_to_hub_id.is_some_and(|h| actor.works_at(h)))
             .ok_or(Refusal::NotFound)?;
-        let (agreement, terms) = crate::agreements::repo::of(conn, crate::ids::HandOver::Loan(id))?
-            .ok_or_else(|| ApiError::not_found("agreement"))?;
-        let resident = crate::residents::repo::find(conn, loan.resident_id)?.ok_or(Refusal::NotFound)?;
-        let device = crate::devices::repo::find(conn, loan.device_id)?.ok_or(Refusal::NotFound)?;
-        let hub = crate::hubs::repo::find(conn, loan.hub_id)?.map(|h| h.name).unwrap_or_default();
-        let description = crate::devices::rules::fields::describe(&device);
-        let printed = crate::agreements::models::Printed {
-            resident_name: resident.name.as_deref(),
-            resident_reference: &resident.reference,
-            device: &description,
-            asset_tag: &device.asset_tag,
-            hub: &hub,
-        };
-        Ok(crate::agreements::rules::render(&terms, &agreement, &printed))
+        let parts = (loan.resident_id, loan.device_id, loan.hub_id);
+        crate::agreements::handlers::printed(conn, crate::ids::HandOver::Loan(id), parts)
     })
     .await?;
     Ok(crate::http::private_page(html))

@@ -51,20 +51,8 @@ pub async fn agreement(
     let html = run_blocking(&state.pool, move |conn| {
         let actor = who.actor_in(conn, STAFF)?;
         let sale = repo::find(conn, id)?.filter(|s| actor.works_at(s.hub_id)).ok_or(Refusal::NotFound)?;
-        let (agreement, terms) = crate::agreements::repo::of(conn, crate::ids::HandOver::Sale(id))?
-            .ok_or_else(|| ApiError::not_found("agreement"))?;
-        let resident = crate::residents::repo::find(conn, sale.resident_id)?.ok_or(Refusal::NotFound)?;
-        let device = crate::devices::repo::find(conn, sale.device_id)?.ok_or(Refusal::NotFound)?;
-        let hub = crate::hubs::repo::find(conn, sale.hub_id)?.map(|h| h.name).unwrap_or_default();
-        let description = crate::devices::rules::fields::describe(&device);
-        let printed = crate::agreements::models::Printed {
-            resident_name: resident.name.as_deref(),
-            resident_reference: &resident.reference,
-            device: &description,
-            asset_tag: &device.asset_tag,
-            hub: &hub,
-        };
-        Ok(crate::agreements::rules::render(&terms, &agreement, &printed))
+        let parts = (sale.resident_id, sale.device_id, sale.hub_id);
+        crate::agreements::handlers::printed(conn, crate::ids::HandOver::Sale(id), parts)
     })
     .await?;
     Ok(crate::http::private_page(html))
